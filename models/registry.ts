@@ -1,0 +1,73 @@
+/**
+ * Model id -> factory(config). Workers rebuild models from here, so a
+ * factory must depend only on its (JSON) config.
+ */
+import type { Model } from '../src/model.js';
+import { UsageError } from '../src/model.js';
+import { createCounters } from './fixtures/counters.js';
+import { createMutex } from './fixtures/mutex.js';
+
+export interface ModelEntry {
+  id: string;
+  description: string;
+  /** config keys the factory understands; others are a usage error */
+  keys: readonly string[];
+  create(config: Record<string, unknown>): Model;
+  /** rows for `mmcheck list eras|ops|predicates|scenarios` */
+  catalog?(kind: string): CatalogRow[] | undefined;
+}
+
+export interface CatalogRow {
+  name: string;
+  description: string;
+}
+
+const entries: ModelEntry[] = [
+  {
+    id: 'mutex',
+    description: 'fixture: test-and-set lock over --procs processes (correct)',
+    keys: ['procs'],
+    create: (c) => createMutex(false, c as { procs?: number }),
+  },
+  {
+    id: 'mutex-broken',
+    description: 'fixture: lock with a separate test and set (violates mutual-exclusion in 4 steps)',
+    keys: ['procs'],
+    create: (c) => createMutex(true, c as { procs?: number }),
+  },
+  {
+    id: 'counters',
+    description: 'fixture: --procs independent counters 0..max (engine and parallel tests)',
+    keys: ['procs', 'max'],
+    create: (c) => createCounters(c as { procs?: number; max?: number }),
+  },
+];
+
+export function registerModel(e: ModelEntry): void {
+  if (entries.some((x) => x.id === e.id)) throw new Error(`model ${e.id} registered twice`);
+  entries.push(e);
+}
+
+export function modelEntries(): readonly ModelEntry[] {
+  return entries;
+}
+
+export function modelEntry(id: string): ModelEntry {
+  const e = entries.find((x) => x.id === id);
+  if (!e) throw new UsageError(`unknown model '${id}' (known: ${entries.map((x) => x.id).join(', ')})`);
+  return e;
+}
+
+export function createModel(id: string, config: Record<string, unknown> = {}): Model {
+  const e = modelEntry(id);
+  for (const [k, v] of Object.entries(config)) {
+    if (v === undefined) continue;
+    if (!e.keys.includes(k)) throw new UsageError(`model '${id}' has no option '${k}'${optionHint(k)}`);
+  }
+  return e.create(config);
+}
+
+function optionHint(k: string): string {
+  const flags: Record<string, string> = { era: '--era', procs: '--procs', subpages: '--subpages', ops: '--ops', set: '--set', predicate: '--predicate' };
+  return flags[k] ? ` (${flags[k]} does not apply to it)` : '';
+}

@@ -1,0 +1,415 @@
+/**
+ * Search strategies over one shared expand/dedupe/check step:
+ *  - bfs: level by level (shortest counterexamples); slices of a level may be
+ *    expanded by worker threads, results are merged in slice order, so counts,
+ *    verdicts and traces are the same for any number of workers;
+ *  - dfs: depth-bounded, memory-light;
+ *  - random: seeded random walks, never exhaustive.
+ */
+import type { Model } from '../model.js';
+import { isStateProperty } from '../property.js';
+import { FingerprintSet, FullStateSet, type VisitedSet } from '../fpset/fpset.js';
+import { collisionProbability, fingerprint } from '../state/fingerprint.js';
+import { Expander, META_FIXED, maskHas, type SliceResult } from './expand.js';
+import { PoolExpander, type ModelSpec } from './parallel.js';
+import { NO_PARENT, ParentStore } from './store.js';
+
+export type Strategy = 'bfs' | 'dfs' | 'random';
+
+export interface Progress {
+  distinct: number;
+  transitions: number;
+  frontier: number;
+  depth: number;
+  seconds: number;
+  statesPerSec: number;
+}
+
+export interface SearchOptions {
+  strategy?: Strategy;
+  /** worker threads for bfs; 1 = expand on the main thread */
+  workers?: number;
+  /** needed when workers > 1: how a worker rebuilds the model */
+  spec?: ModelSpec;
+  maxDepth?: number;
+  maxStates?: number;
+  timeoutSec?: number;
+  /** only these properties are checked (kernel assertions always are) */
+  properties?: readonly string[];
+  /** exact visited set instead of fingerprints */
+  fullState?: boolean;
+  /** stop at the first violation */
+  failFast?: boolean;
+  /** random: PRNG seed, number of walks (walk length = maxDepth, default 100) */
+  seed?: number;
+  walks?: number;
+  /** states per slice handed to an expander */
+  sliceStates?: number;
+  onProgress?: (p: Progress) => void;
+  progressEveryMs?: number;
+}
+
+/** A path from an initial state: the init index, then action ids. */
+export interface Path {
+  init: number;
+  actions: number[];
+}
+
+export interface SearchResult {
+  strategy: Strategy;
+  exhaustive: boolean;
+  /** why the search stopped early, when it did */
+  cut: string | null;
+  distinct: number;
+  transitions: number;
+  /** deepest level reached (bfs: levels fully explored) */
+  depth: number;
+  seconds: number;
+  workers: number;
+  peakRssBytes: number;
+  visitedBytes: number;
+  /** visited set + trace bookkeeping per distinct state */
+  bytesPerState: number;
+  /** null when the visited set is exact */
+  collisionProbability: number | null;
+  /** per property: whether it was checked, and its first finding (violation or cover witness) */
+  checked: boolean[];
+  findings: (Path | null)[];
+  coverage: number[];
+}
+
+class Run {
+  readonly visited: VisitedSet;
+  readonly store = new ParentStore();
+  readonly findings: (Path | null)[];
+  readonly checked: boolean[];
+  readonly coverage: Float64Array;
+  readonly isState: boolean[];
+  readonly isAssert: boolean[];
+  readonly start = Date.now();
+  transitions = 0;
+  depth = 0;
+  cut: string | null = null;
+  stopped = false;
+  private lastProgress = Date.now();
+
+  constructor(readonly model: Model, readonly opts: SearchOptions) {
+    this.visited = opts.fullState ? new FullStateSet(model.stateBytes) : new FingerprintSet();
+    const only = opts.properties ? new Set(opts.properties) : null;
+    this.checked = model.properties.map((p) => !only || only.has(p.name) || p.kind === 'kernel-assertion');
+    this.findings = model.properties.map(() => null);
+    this.coverage = new Float64Array(model.coverPoints.length);
+    this.isState = model.properties.map(isStateProperty);
+    this.isAssert = model.properties.map((p) => p.kind === 'kernel-assertion');
+  }
+
+  /** Record the property bits of a transition or a new state; `path` is built lazily, only for first findings. */
+  note(meta: Uint32Array, base: number, wantState: boolean, path: () => Path): void {
+    const f = this.findings;
+    for (let p = 0; p < f.length; p++) {
+      if (f[p] !== null || this.isState[p] !== wantState || !maskHas(meta, base, p)) continue;
+      f[p] = path();
+      if (this.opts.failFast && this.model.properties[p]!.kind !== 'sometimes') {
+        this.stopped = true;
+        this.cut = 'stopped at the first violation';
+      }
+    }
+  }
+
+  hasAssert(meta: Uint32Array, base: number): boolean {
+    for (let p = 0; p < this.isAssert.length; p++) if (this.isAssert[p] && maskHas(meta, base, p)) return true;
+    return false;
+  }
+
+  full(): boolean {
+    const max = this.opts.maxStates;
+    if (max !== undefined && this.visited.size >= max) {
+      this.cut = `state bound reached (--max-states ${max})`;
+      this.stopped = true;
+      return true;
+    }
+    return false;
+  }
+
+  timeUp(): boolean {
+    const t = this.opts.timeoutSec;
+    if (t !== undefined && (Date.now() - this.start) / 1000 >= t) {
+      this.cut = `time bound reached (--timeout ${t}s)`;
+      this.stopped = true;
+      return true;
+    }
+    return false;
+  }
+
+  progress(frontier: number, force = false): void {
+    const cb = this.opts.onProgress;
+    if (!cb) return;
+    const now = Date.now();
+    if (!force && now - this.lastProgress < (this.opts.progressEveryMs ?? 1000)) return;
+    this.lastProgress = now;
+    const seconds = (now - this.start) / 1000;
+    cb({
+      distinct: this.visited.size,
+      transitions: this.transitions,
+      frontier,
+      depth: this.depth,
+      seconds,
+      statesPerSec: seconds > 0 ? this.visited.size / seconds : 0,
+    });
+  }
+
+  addCover(c: Float64Array): void {
+    for (let i = 0; i < c.length; i++) this.coverage[i]! += c[i]!;
+  }
+
+  result(exhaustive: boolean, workers: number): SearchResult {
+    const seconds = (Date.now() - this.start) / 1000;
+    const distinct = this.visited.size;
+    const bytes = this.visited.bytes + this.store.bytes;
+    return {
+      strategy: this.opts.strategy ?? 'bfs',
+      exhaustive: exhaustive && this.cut === null,
+      cut: this.cut,
+      distinct,
+      transitions: this.transitions,
+      depth: this.depth,
+      seconds,
+      workers,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      visitedBytes: bytes,
+      bytesPerState: distinct > 0 ? bytes / distinct : 0,
+      collisionProbability: this.visited.exact ? null : collisionProbability(distinct),
+      checked: this.checked,
+      findings: this.findings,
+      coverage: Array.from(this.coverage),
+    };
+  }
+}
+
+/** Initial states: canonicalised, deduplicated, checked; returns their numbers and vectors. */
+function seed(run: Run, ex: Expander): { ids: number[]; states: Uint8Array[] } {
+  const ids: number[] = [];
+  const states: Uint8Array[] = [];
+  run.model.initStates().forEach((s0, i) => {
+    const s = new Uint8Array(run.model.stateBytes);
+    s.set(s0);
+    run.model.canonicalize?.(s);
+    const fp = fingerprint(s);
+    if (!run.visited.add(s, fp.hi, fp.lo)) return;
+    const id = run.store.push(NO_PARENT, i);
+    const mask = ex.evaluate(s);
+    const meta = new Uint32Array(META_FIXED + mask.length);
+    meta.set(mask, META_FIXED);
+    run.note(meta, 0, true, () => ({ init: i, actions: [] }));
+    ids.push(id);
+    states.push(s);
+  });
+  return { ids, states };
+}
+
+export async function search(model: Model, opts: SearchOptions = {}): Promise<SearchResult> {
+  const strategy = opts.strategy ?? 'bfs';
+  if (strategy === 'bfs') return bfs(model, opts);
+  if (strategy === 'dfs') return dfs(model, opts);
+  return random(model, opts);
+}
+
+async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
+  const run = new Run(model, opts);
+  const only = opts.properties ? new Set(opts.properties) : undefined;
+  const local = new Expander(model, only);
+  const workers = Math.max(1, opts.workers ?? 1);
+  let pool: PoolExpander | null = null;
+  if (workers > 1) {
+    if (!opts.spec) throw new Error('parallel search needs a model spec');
+    pool = new PoolExpander(opts.spec, workers, opts.properties ? [...opts.properties] : null);
+  }
+  const n = model.stateBytes;
+  try {
+    const init = seed(run, local);
+    let frontier = new Uint8Array(init.states.length * n);
+    init.states.forEach((s, i) => frontier.set(s, i * n));
+    let base = init.ids[0] ?? 0;
+    let count = init.ids.length;
+    while (count > 0 && !run.stopped) {
+      if (opts.maxDepth !== undefined && run.depth >= opts.maxDepth) {
+        run.cut = `depth bound reached (--depth ${opts.maxDepth}) with ${count} states unexpanded`;
+        break;
+      }
+      if (run.timeUp()) break;
+      const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(4096, Math.max(64, Math.ceil(count / (workers * 8)))) : 2048));
+      // Dispatch all slices (the pool queues them); merge strictly in slice order.
+      const pending: Promise<SliceResult>[] = [];
+      const dispatch = (k: number): Promise<SliceResult> => {
+        const from = k * slice;
+        const c = Math.min(slice, count - from);
+        const view = frontier.subarray(from * n, (from + c) * n);
+        return pool ? pool.expand(view, c) : Promise.resolve(local.expand(view, c));
+      };
+      const slices = Math.ceil(count / slice);
+      const window = pool ? workers * 4 : 1;
+      let nextOut = 0;
+      const fill = () => {
+        while (nextOut < slices && pending.length < window) pending.push(dispatch(nextOut++));
+      };
+      let next = new Uint8Array(Math.max(1, count) * n * 2);
+      let nextCount = 0;
+      const nextBase = run.store.size;
+      fill();
+      for (let k = 0; k < slices && !run.stopped; k++) {
+        const r = await pending.shift()!;
+        fill();
+        run.addCover(r.cover);
+        const rec = META_FIXED + r.maskWords;
+        for (let j = 0; j < r.count; j++) {
+          const b = j * rec;
+          const parent = base + k * slice + r.meta[b]!;
+          const action = r.meta[b + 1]!;
+          run.transitions++;
+          run.note(r.meta, b, false, () => {
+            const p = run.store.pathTo(parent);
+            p.actions.push(action);
+            return p;
+          });
+          if (run.stopped) break;
+          if (run.hasAssert(r.meta, b)) continue; // the kernel would have crashed: not a state
+          const st = r.states.subarray(j * n, j * n + n);
+          if (!run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) continue;
+          const id = run.store.push(parent, action);
+          run.note(r.meta, b, true, () => run.store.pathTo(id));
+          if ((nextCount + 1) * n > next.length) {
+            const g = new Uint8Array(next.length * 2);
+            g.set(next);
+            next = g;
+          }
+          next.set(st, nextCount * n);
+          nextCount++;
+          if (run.stopped || run.full()) break;
+        }
+        if (!run.stopped) run.timeUp();
+        run.progress(nextCount);
+      }
+      if (run.stopped) {
+        // keep pending worker results from leaking as unhandled rejections
+        await Promise.allSettled(pending);
+        break;
+      }
+      run.depth++;
+      frontier = next;
+      base = nextBase;
+      count = nextCount;
+      run.progress(count);
+    }
+    run.progress(0, true);
+    return run.result(true, workers);
+  } finally {
+    await pool?.destroy();
+  }
+}
+
+async function dfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
+  const run = new Run(model, opts);
+  const ex = new Expander(model, opts.properties ? new Set(opts.properties) : undefined);
+  const n = model.stateBytes;
+  const maxDepth = opts.maxDepth ?? 1000;
+  const init = seed(run, ex);
+  const stack: { id: number; depth: number; s: Uint8Array }[] = [];
+  for (let i = init.ids.length - 1; i >= 0; i--) stack.push({ id: init.ids[i]!, depth: 0, s: init.states[i]! });
+  let cutByDepth = 0;
+  let steps = 0;
+  while (stack.length > 0 && !run.stopped) {
+    const top = stack.pop()!;
+    if (top.depth > run.depth) run.depth = top.depth;
+    if (top.depth >= maxDepth) {
+      cutByDepth++;
+      continue;
+    }
+    const r = ex.expand(top.s, 1);
+    run.addCover(r.cover);
+    const rec = META_FIXED + r.maskWords;
+    const fresh: { id: number; depth: number; s: Uint8Array }[] = [];
+    for (let j = 0; j < r.count && !run.stopped; j++) {
+      const b = j * rec;
+      const action = r.meta[b + 1]!;
+      run.transitions++;
+      run.note(r.meta, b, false, () => {
+        const p = run.store.pathTo(top.id);
+        p.actions.push(action);
+        return p;
+      });
+      if (run.stopped || run.hasAssert(r.meta, b)) continue;
+      const st = r.states.slice(j * n, j * n + n);
+      if (!run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) continue;
+      const id = run.store.push(top.id, action);
+      run.note(r.meta, b, true, () => run.store.pathTo(id));
+      fresh.push({ id, depth: top.depth + 1, s: st });
+      if (run.full()) break;
+    }
+    for (let i = fresh.length - 1; i >= 0; i--) stack.push(fresh[i]!);
+    if ((++steps & 1023) === 0) {
+      run.timeUp();
+      run.progress(stack.length);
+    }
+  }
+  if (!run.stopped && cutByDepth > 0)
+    run.cut = `depth bound reached (--depth ${maxDepth}): ${cutByDepth} states not expanded`;
+  run.progress(0, true);
+  return run.result(true, 1);
+}
+
+/** xorshift32, seeded: the same walks for the same seed on every machine. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 0x2545f491;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+async function random(model: Model, opts: SearchOptions): Promise<SearchResult> {
+  const run = new Run(model, opts);
+  const ex = new Expander(model, opts.properties ? new Set(opts.properties) : undefined);
+  const n = model.stateBytes;
+  const length = opts.maxDepth ?? 100;
+  const walks = opts.walks ?? 1000;
+  const next = rng(opts.seed ?? 1);
+  const init = seed(run, ex);
+  for (let w = 0; w < walks && !run.stopped && init.states.length > 0; w++) {
+    const k = next() % init.states.length;
+    let s = init.states[k]!;
+    const path: Path = { init: run.store.pathTo(init.ids[k]!).init, actions: [] };
+    for (let step = 0; step < length && !run.stopped; step++) {
+      const r = ex.expand(s, 1);
+      run.addCover(r.cover);
+      if (r.count === 0) break;
+      const j = next() % r.count;
+      const rec = META_FIXED + r.maskWords;
+      const b = j * rec;
+      const action = r.meta[b + 1]!;
+      run.transitions++;
+      const here: Path = { init: path.init, actions: [...path.actions, action] };
+      run.note(r.meta, b, false, () => here);
+      if (run.hasAssert(r.meta, b)) break;
+      const st = r.states.slice(j * n, j * n + n);
+      if (run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) {
+        run.store.push(NO_PARENT, 0); // keeps the byte accounting honest; walks carry their own paths
+        run.note(r.meta, b, true, () => here);
+      }
+      path.actions.push(action);
+      if (step + 1 > run.depth) run.depth = step + 1;
+      s = st;
+      if (run.full()) break;
+    }
+    if ((w & 63) === 0) {
+      run.timeUp();
+      run.progress(0);
+    }
+  }
+  if (!run.cut) run.cut = `random simulation: ${walks} walks of at most ${length} steps (never exhaustive)`;
+  run.progress(0, true);
+  return run.result(false, 1);
+}

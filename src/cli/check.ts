@@ -1,0 +1,128 @@
+/** `mmcheck check`: explore a model, check its properties, print the verdict and the shortest counterexamples. */
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { UsageError, type Model } from '../model.js';
+import { search, type Strategy } from '../checker/search.js';
+import { makeReport, type Report } from '../report/report.js';
+import { renderDot, renderSummary } from '../report/text.js';
+import { stderrProgress } from '../report/progress.js';
+import { createModel } from '../../models/registry.js';
+import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, listArg, numArg, workersArg } from './common.js';
+
+export const DEFAULT_MODEL = 'thp';
+
+export interface ModelOpts {
+  model: string;
+  era?: string;
+  procs?: number;
+  subpages?: number;
+  ops?: string[];
+  set?: Record<string, string>;
+  predicate?: Record<string, string>;
+}
+
+/** The model's config is exactly what the user gave; each model validates its own keys. */
+export function modelConfig(o: ModelOpts): Record<string, unknown> {
+  const c: Record<string, unknown> = {};
+  if (o.era !== undefined) c.era = o.era;
+  if (o.procs !== undefined) c.procs = o.procs;
+  if (o.subpages !== undefined) c.subpages = o.subpages;
+  if (o.ops !== undefined) c.ops = o.ops;
+  if (o.set !== undefined) c.set = o.set;
+  if (o.predicate !== undefined) c.predicate = o.predicate;
+  return c;
+}
+
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .option('--model <id>', 'model to explore', DEFAULT_MODEL)
+    .option('--era <id>', 'kernel era preset (see `mmcheck list eras`)')
+    .option('--procs <n>', 'bound on processes (mms)', intArg(1, 64))
+    .option('--subpages <n>', 'subpages per THP (HPAGE_PMD_NR scaled down)', intArg(1, 64))
+    .option('--ops <list>', 'operations to explore, comma-separated (see `mmcheck list ops`)', listArg)
+    .option('--set <hook=variant>', 'override one decision point (repeatable), e.g. reuse=R46', collectPairs)
+    .option('--predicate <hook=file>', 'a user predicate module for a hook (repeatable)', collectPairs);
+}
+
+export function checkCommand(): Command {
+  const cmd = new Command('check').description('explore a model and check its properties');
+  addModelOptions(cmd)
+    .option('--property <names>', 'check only these properties (comma-separated)', listArg)
+    .option('--depth <n>', 'bound on search depth (steps)', intArg(0))
+    .option('--max-states <n>', 'bound on distinct states', intArg(1))
+    .option('--timeout <s>', 'bound on wall time in seconds', numArg(0))
+    .option('--workers <n>', 'worker threads for bfs (a number or auto)', workersArg, 1)
+    .addOption(new Option('--strategy <s>', 'search strategy').choices(['bfs', 'dfs', 'random']).default('bfs'))
+    .option('--seed <n>', 'random simulation seed', intArg(0, 0xffffffff), 1)
+    .option('--walks <n>', 'random simulation: number of walks', intArg(1), 1000)
+    .option('--full-state', 'exact visited set (no fingerprint collisions; more memory)')
+    .option('--fail-fast', 'stop at the first violation')
+    .option('--json', 'print one JSON object on stdout (same as --format json)')
+    .addOption(new Option('--format <f>', 'output format').choices(['text', 'json', 'dot']).default('text'))
+    .option('--trace <file>', 'save the first counterexample as JSON (replay it with `mmcheck replay`)')
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (o) => {
+      process.exitCode = await runCheck(o);
+    });
+  return cmd;
+}
+
+export function buildModel(o: ModelOpts): { model: Model; config: Record<string, unknown> } {
+  const config = modelConfig(o);
+  try {
+    return { model: createModel(o.model, config), config };
+  } catch (e) {
+    return failUsage(e);
+  }
+}
+
+async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
+  const { model, config } = buildModel(o);
+  if (o.property) {
+    for (const p of o.property as string[])
+      if (!model.properties.some((x) => x.name === p))
+        failUsage(new UsageError(`unknown property '${p}' for model ${model.id} (see \`mmcheck list properties --model ${model.id}\`)`));
+  }
+  if (o.strategy !== 'bfs' && o.workers > 1) failUsage(new UsageError(`--workers > 1 needs --strategy bfs (got ${o.strategy})`));
+  const progress = stderrProgress(Boolean(o.quiet));
+  const result = await search(model, {
+    strategy: o.strategy as Strategy,
+    workers: o.workers,
+    spec: { modelId: o.model, config },
+    maxDepth: o.depth,
+    maxStates: o.maxStates,
+    timeoutSec: o.timeout,
+    properties: o.property,
+    fullState: Boolean(o.fullState),
+    failFast: Boolean(o.failFast),
+    seed: o.seed,
+    walks: o.walks,
+    onProgress: progress.onProgress,
+    progressEveryMs: progress.everyMs,
+  });
+  progress.done();
+  const report = makeReport(model, config, result);
+  emit(report, o.json ? 'json' : o.format);
+  if (o.trace) saveTrace(report, o.trace);
+  return report.violated.length > 0 ? EXIT_VIOLATION : EXIT_OK;
+}
+
+function emit(report: Report, format: string): void {
+  if (format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else if (format === 'dot') process.stdout.write(renderDot(report));
+  else process.stdout.write(renderSummary(report));
+}
+
+function saveTrace(report: Report, file: string): void {
+  const first = report.properties.find((p) => p.status === 'violated' && p.trace);
+  if (!first?.trace) {
+    process.stderr.write(`mmcheck: no counterexample, so nothing was written to ${file}\n`);
+    return;
+  }
+  try {
+    writeFileSync(file, JSON.stringify({ mmcheck: 'trace', version: 1, ...first.trace }, null, 2) + '\n');
+  } catch (e) {
+    failUsage(new UsageError(`cannot write trace file ${file}: ${(e as Error).message}`));
+  }
+  process.stderr.write(`mmcheck: counterexample for ${first.name} saved to ${file}\n`);
+}

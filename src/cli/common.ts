@@ -1,0 +1,55 @@
+/** Shared CLI plumbing: argument parsers that fail with one line and exit 2. */
+import { InvalidArgumentError } from 'commander';
+import { UsageError } from '../model.js';
+
+export const EXIT_OK = 0;
+export const EXIT_VIOLATION = 1;
+export const EXIT_USAGE = 2;
+
+export function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected a whole number, got '${v}'.`);
+    const n = Number(v);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}, got ${n}.`);
+    return n;
+  };
+}
+
+export function numArg(minExclusive: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${v}'.`);
+    if (n <= minExclusive) throw new InvalidArgumentError(`must be greater than ${minExclusive}, got ${n}.`);
+    return n;
+  };
+}
+
+/** `--workers N|auto` */
+export function workersArg(v: string): number {
+  if (v === 'auto') return Math.max(1, navigator.hardwareConcurrency ?? 1);
+  return intArg(1, 256)(v);
+}
+
+/** Repeatable `key=value` options (--set, --predicate). */
+export function collectPairs(v: string, prev: Record<string, string> = {}): Record<string, string> {
+  const i = v.indexOf('=');
+  if (i <= 0 || i === v.length - 1) throw new InvalidArgumentError(`expected <hook>=<value>, got '${v}'.`);
+  const k = v.slice(0, i).trim();
+  if (k in prev) throw new InvalidArgumentError(`'${k}' is given twice.`);
+  return { ...prev, [k]: v.slice(i + 1).trim() };
+}
+
+export function listArg(v: string): string[] {
+  const items = v.split(',').map((x) => x.trim()).filter(Boolean);
+  if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, got '${v}'.`);
+  return items;
+}
+
+/** Print a user error as one line and exit 2. Anything else is a bug: rethrow. */
+export function failUsage(err: unknown): never {
+  if (err instanceof UsageError) {
+    process.stderr.write(`mmcheck: ${err.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  throw err;
+}

@@ -1,0 +1,29 @@
+/** The `mmcheck` program: one file per command. */
+import { Command, CommanderError } from 'commander';
+import { checkCommand } from './check.js';
+import { listCommand } from './list.js';
+import { replayCommand } from './replay.js';
+import { EXIT_USAGE } from './common.js';
+
+const program = new Command('mmcheck')
+  .description('explicit-state model checker for Linux memory management (THP, COW, fork, GUP, KVM EPT)')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+for (const cmd of [checkCommand(), replayCommand(), listCommand()]) {
+  cmd.exitOverride();
+  cmd.showHelpAfterError(false);
+  program.addCommand(cmd);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // commander already printed its one-line message; help and version are not errors
+    const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+    process.exit(ok ? 0 : EXIT_USAGE);
+  }
+  throw e;
+}

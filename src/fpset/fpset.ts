@@ -1,0 +1,166 @@
+/**
+ * Visited-state sets. The engine stores 64-bit fingerprints (8 bytes a state,
+ * like TLC); the full-state set stores the vectors themselves and has no
+ * collisions (tests, small runs, --full-state).
+ */
+
+export interface VisitedSet {
+  /** Insert the state with fingerprint (hi, lo); true if it was not there. */
+  add(s: Uint8Array, hi: number, lo: number): boolean;
+  readonly size: number;
+  /** bytes currently held by the set's tables */
+  readonly bytes: number;
+  /** true when membership is exact (no fingerprint collisions possible) */
+  readonly exact: boolean;
+}
+
+/** Open addressing, linear probing, (hi, lo) pairs in one Uint32Array; (0,0) = empty. */
+export class FingerprintSet implements VisitedSet {
+  private table: Uint32Array;
+  private mask: number;
+  private count = 0;
+  private limit: number;
+  readonly exact = false;
+
+  constructor(initialCapacity = 1 << 16, private readonly maxLoad = 0.75) {
+    let cap = 1 << 4;
+    while (cap < initialCapacity) cap <<= 1;
+    this.table = new Uint32Array(cap * 2);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * maxLoad);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.table.byteLength;
+  }
+
+  add(_s: Uint8Array, hi: number, lo: number): boolean {
+    if (this.count >= this.limit) this.grow();
+    return this.insert(hi, lo);
+  }
+
+  has(hi: number, lo: number): boolean {
+    const t = this.table;
+    let i = slot(hi, lo, this.mask);
+    for (;;) {
+      const h = t[2 * i]!;
+      const l = t[2 * i + 1]!;
+      if (h === 0 && l === 0) return false;
+      if (h === hi && l === lo) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private insert(hi: number, lo: number): boolean {
+    const t = this.table;
+    let i = slot(hi, lo, this.mask);
+    for (;;) {
+      const h = t[2 * i]!;
+      const l = t[2 * i + 1]!;
+      if (h === 0 && l === 0) {
+        t[2 * i] = hi;
+        t[2 * i + 1] = lo;
+        this.count++;
+        return true;
+      }
+      if (h === hi && l === lo) return false;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    const cap = (this.mask + 1) * 2;
+    this.table = new Uint32Array(cap * 2);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * this.maxLoad);
+    this.count = 0;
+    for (let i = 0; i < old.length; i += 2) {
+      const h = old[i]!;
+      const l = old[i + 1]!;
+      if (h !== 0 || l !== 0) this.insert(h, l);
+    }
+  }
+}
+
+/** Exact set: states kept in an arena, indexed by fingerprint, compared byte for byte. */
+export class FullStateSet implements VisitedSet {
+  private arena: Uint8Array;
+  private index: Int32Array; // slot -> state number, -1 empty
+  private fps: Uint32Array; // state number -> (hi, lo), to rehash and to skip most compares
+  private mask: number;
+  private count = 0;
+  readonly exact = true;
+
+  constructor(private readonly stateBytes: number, initialCapacity = 1 << 12) {
+    let cap = 16;
+    while (cap < initialCapacity) cap <<= 1;
+    this.index = new Int32Array(cap).fill(-1);
+    this.fps = new Uint32Array(cap * 2);
+    this.mask = cap - 1;
+    this.arena = new Uint8Array(cap * stateBytes);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.arena.byteLength + this.index.byteLength + this.fps.byteLength;
+  }
+
+  add(s: Uint8Array, hi: number, lo: number): boolean {
+    if (this.count * 4 >= (this.mask + 1) * 3) this.grow();
+    let i = slot(hi, lo, this.mask);
+    for (;;) {
+      const id = this.index[i]!;
+      if (id < 0) break;
+      if (this.fps[2 * id] === hi && this.fps[2 * id + 1] === lo && this.equals(id, s)) return false;
+      i = (i + 1) & this.mask;
+    }
+    const id = this.count++;
+    const n = this.stateBytes;
+    if ((id + 1) * n > this.arena.length) {
+      const a = new Uint8Array(this.arena.length * 2);
+      a.set(this.arena);
+      this.arena = a;
+    }
+    if (2 * id + 2 > this.fps.length) {
+      const f = new Uint32Array(this.fps.length * 2);
+      f.set(this.fps);
+      this.fps = f;
+    }
+    this.arena.set(s.subarray(0, n), id * n);
+    this.fps[2 * id] = hi;
+    this.fps[2 * id + 1] = lo;
+    this.index[i] = id;
+    return true;
+  }
+
+  private equals(id: number, s: Uint8Array): boolean {
+    const n = this.stateBytes;
+    const base = id * n;
+    const a = this.arena;
+    for (let k = 0; k < n; k++) if (a[base + k] !== s[k]) return false;
+    return true;
+  }
+
+  private grow(): void {
+    const cap = (this.mask + 1) * 2;
+    this.index = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    for (let id = 0; id < this.count; id++) {
+      let i = slot(this.fps[2 * id]!, this.fps[2 * id + 1]!, this.mask);
+      while (this.index[i]! >= 0) i = (i + 1) & this.mask;
+      this.index[i] = id;
+    }
+  }
+}
+
+function slot(hi: number, lo: number, mask: number): number {
+  return (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+}

@@ -1,0 +1,39 @@
+/**
+ * Properties are data: a name, a kind and a check.
+ *  - always: an invariant over reachable states; a violating state is a counterexample.
+ *  - sometimes: a cover; reaching it is good news, never reaching it means a
+ *    vacuous model or a missed optimisation.
+ *  - action: a condition on a transition; reported by the model through
+ *    StepContext.fail() at the firing site, or by `check(pre, a, post)`.
+ *  - kernel-assertion: the model's VM_BUG_ON/VM_WARN_ON stand-ins, reported
+ *    through StepContext.fail(); the offending successor is not expanded.
+ */
+
+export type PropertyKind = 'always' | 'sometimes' | 'action' | 'kernel-assertion';
+
+export interface PropertyBase {
+  readonly name: string;
+  readonly kind: PropertyKind;
+  /** one line, shown by `mmcheck list properties` */
+  readonly description: string;
+  /** for `always`/`action`: the name of the cover that shows the situation is reachable */
+  readonly cover?: string;
+}
+
+export interface StateProperty extends PropertyBase {
+  readonly kind: 'always' | 'sometimes';
+  check(s: Uint8Array): boolean;
+}
+
+export interface TransitionProperty extends PropertyBase {
+  readonly kind: 'action' | 'kernel-assertion';
+  check?(pre: Uint8Array, a: number, post: Uint8Array): boolean;
+}
+
+export type Property = StateProperty | TransitionProperty;
+
+export type PropertyStatus = 'holds' | 'violated' | 'reached' | 'unreached';
+
+export function isStateProperty(p: Property): p is StateProperty {
+  return p.kind === 'always' || p.kind === 'sometimes';
+}

@@ -1,0 +1,100 @@
+/** Human-readable summary and kernel-style traces for a terminal. */
+import type { Trace } from '../checker/trace.js';
+import { fmtBytes, fmtInt } from './progress.js';
+import type { Report } from './report.js';
+
+const STATUS: Record<string, string> = {
+  violated: 'VIOLATED ',
+  holds: 'holds    ',
+  reached: 'reached  ',
+  unreached: 'UNREACHED',
+  'not-checked': 'skipped  ',
+};
+
+export function renderSummary(r: Report): string {
+  const out: string[] = [];
+  const cfg = Object.entries(r.config)
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : v}`)
+    .join(' ');
+  out.push(`mmcheck: model ${r.model}${cfg ? `  ${cfg}` : ''}`);
+  const s = r.stats;
+  out.push(
+    `search: ${s.strategy}, ${s.workers} worker${s.workers === 1 ? '' : 's'}: ` +
+      (r.exhaustive ? 'EXHAUSTIVE (every reachable state was checked)' : `BOUNDED, not exhaustive: ${r.cut}`),
+  );
+  out.push(
+    `states: ${fmtInt(s.distinct)} distinct, ${fmtInt(s.transitions)} transitions, depth ${s.depth}, ` +
+      `${s.seconds.toFixed(2)} s (${fmtInt(s.statesPerSec)} states/s), peak RSS ${fmtBytes(s.peakRssBytes)}, ` +
+      `${s.bytesPerState.toFixed(1)} bytes/state` +
+      (s.collisionProbability === null ? ', exact visited set' : `, fingerprint collision probability ${s.collisionProbability.toExponential(1)}`),
+  );
+  out.push('');
+  out.push('properties:');
+  const w = Math.max(...r.properties.map((p) => p.name.length), 8);
+  for (const p of r.properties) {
+    const extra = p.status === 'violated' && p.trace ? `  [counterexample: ${p.trace.steps.length} steps]` : '';
+    out.push(`  ${STATUS[p.status]} ${p.name.padEnd(w)}  ${p.kind.padEnd(16)} ${p.description}${extra}`);
+  }
+  const cov = r.coverage.filter((c) => c.point);
+  if (cov.length > 0) {
+    out.push('');
+    out.push('path coverage (times each modelled branch fired; 0 = never reached):');
+    const cw = Math.max(...cov.map((c) => c.point.length));
+    for (const c of cov) out.push(`  ${c.point.padEnd(cw)}  ${fmtInt(c.count)}`);
+  }
+  for (const p of r.properties) {
+    if (p.status !== 'violated' || !p.trace) continue;
+    out.push('');
+    out.push(...renderTrace(p.trace));
+  }
+  out.push('');
+  out.push(
+    r.violated.length > 0
+      ? `result: VIOLATED ${r.violated.join(', ')}`
+      : `result: no violation${r.exhaustive ? '' : ' within the bound (not exhaustive)'}`,
+  );
+  return out.join('\n') + '\n';
+}
+
+export function renderTrace(t: Trace): string[] {
+  const out: string[] = [];
+  out.push(`counterexample for ${t.property} (${t.kind}), ${t.steps.length} step${t.steps.length === 1 ? '' : 's'}:`);
+  out.push('  initial state:');
+  for (const [k, v] of Object.entries(t.initial)) if (!isBlank(v)) out.push(`      ${k} = ${v}`);
+  t.steps.forEach((st, i) => {
+    const args = Object.entries(st.args)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    out.push(`  ${String(i + 1).padStart(2)}. ${st.action}(${args})`);
+    out.push(`      kernel: ${st.kernel}`);
+    for (const c of st.changes) out.push(`      ${c.field}: ${c.from} -> ${c.to}`);
+    if (st.fired.length > 0) out.push(`      !! ${st.fired.join(', ')} fired here`);
+  });
+  out.push(`  => ${t.kind === 'sometimes' ? 'reaches' : 'violates'} ${t.property}`);
+  return out;
+}
+
+function isBlank(v: number | string): boolean {
+  return v === 0 || v === '' || v === '-' || v === 'none';
+}
+
+/** Graphviz rendering of a trace: one node per state, one edge per step. */
+export function renderDot(r: Report): string {
+  const out = ['digraph mmcheck {', '  rankdir=TB; node [shape=box, fontname="monospace"];'];
+  for (const p of r.properties) {
+    if (p.status !== 'violated' || !p.trace) continue;
+    const id = p.name.replace(/[^A-Za-z0-9]/g, '_');
+    out.push(`  subgraph cluster_${id} { label=${JSON.stringify(`${p.name} (${p.kind})`)};`);
+    out.push(`    ${id}_0 [label="initial"];`);
+    p.trace.steps.forEach((st, i) => {
+      const label = st.changes.map((c) => `${c.field}: ${c.from} -> ${c.to}`.replace(/"/g, '\\"')).join('\\l');
+      out.push(`    ${id}_${i + 1} [label="${label || 'no change'}\\l"];`);
+      const args = Object.entries(st.args).map(([k, v]) => `${k}=${v}`).join(', ');
+      out.push(`    ${id}_${i} -> ${id}_${i + 1} [label=${JSON.stringify(`${st.action}(${args})`)}];`);
+    });
+    out.push('  }');
+  }
+  out.push('}');
+  return out.join('\n') + '\n';
+}
