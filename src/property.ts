@@ -25,8 +25,14 @@ export interface StateProperty extends PropertyBase {
   check(s: Uint8Array): boolean;
 }
 
+/**
+ * Fired on a transition: by `check(pre, a, post)` returning false, or by the
+ * model calling StepContext.fail() at the firing site. A `sometimes` with
+ * `transition: true` is a cover over transitions (e.g. "a COW reuse happened").
+ */
 export interface TransitionProperty extends PropertyBase {
-  readonly kind: 'action' | 'kernel-assertion';
+  readonly kind: 'action' | 'kernel-assertion' | 'sometimes';
+  readonly transition?: true;
   check?(pre: Uint8Array, a: number, post: Uint8Array): boolean;
 }
 
@@ -35,5 +41,5 @@ export type Property = StateProperty | TransitionProperty;
 export type PropertyStatus = 'holds' | 'violated' | 'reached' | 'unreached';
 
 export function isStateProperty(p: Property): p is StateProperty {
-  return p.kind === 'always' || p.kind === 'sometimes';
+  return p.kind === 'always' || (p.kind === 'sometimes' && !(p as TransitionProperty).transition);
 }

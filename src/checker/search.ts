@@ -204,6 +204,7 @@ function seed(run: Run, ex: Expander): { ids: number[]; states: Uint8Array[] } {
     ids.push(id);
     states.push(s);
   });
+  run.full(); // --max-states at or below the number of initial states: expand nothing
   return { ids, states };
 }
 
@@ -252,7 +253,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       const fill = () => {
         while (nextOut < slices && pending.length < window) pending.push(dispatch(nextOut++));
       };
-      let next = new Uint8Array(Math.max(1, count) * n * 2);
+      let next = new Uint8Array(Math.min(Math.max(1, count) * 2, 1 << 16) * n);
       let nextCount = 0;
       const nextBase = run.store.size;
       fill();

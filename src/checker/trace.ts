@@ -125,6 +125,8 @@ export function buildTrace(model: Model, config: unknown, property: string, path
 export function traceReproduces(model: Model, t: Trace): { ok: boolean; why: string } {
   const idx = model.properties.findIndex((p) => p.name === t.property);
   if (idx < 0) return { ok: false, why: `property ${t.property} does not exist in model ${model.id}` };
+  if (t.steps.length !== t.actionIds.length)
+    return { ok: false, why: `the trace records ${t.steps.length} steps but ${t.actionIds.length} action ids` };
   const { states, fired } = replay(model, { init: t.init, actions: t.actionIds });
   if (fpHex(fingerprint(states[0]!)) !== t.initFp) return { ok: false, why: 'the initial state differs from the recorded one' };
   for (let i = 0; i < t.steps.length; i++) {

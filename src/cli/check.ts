@@ -19,6 +19,8 @@ export interface ModelOpts {
   ops?: string[];
   set?: Record<string, string>;
   predicate?: Record<string, string>;
+  profile?: string;
+  bound?: Record<string, string>;
 }
 
 /** The model's config is exactly what the user gave; each model validates its own keys. */
@@ -30,6 +32,8 @@ export function modelConfig(o: ModelOpts): Record<string, unknown> {
   if (o.ops !== undefined) c.ops = o.ops;
   if (o.set !== undefined) c.set = o.set;
   if (o.predicate !== undefined) c.predicate = o.predicate;
+  if (o.profile !== undefined) c.profile = o.profile;
+  if (o.bound !== undefined) c.bounds = o.bound;
   return c;
 }
 
@@ -41,7 +45,9 @@ export function addModelOptions(cmd: Command): Command {
     .option('--subpages <n>', 'subpages per THP (HPAGE_PMD_NR scaled down)', intArg(1, 64))
     .option('--ops <list>', 'operations to explore, comma-separated (see `mmcheck list ops`)', listArg)
     .option('--set <hook=variant>', 'override one decision point (repeatable), e.g. reuse=R46', collectPairs)
-    .option('--predicate <hook=file>', 'a user predicate module for a hook (repeatable)', collectPairs);
+    .option('--predicate <hook=file>', 'a user predicate module for a hook (repeatable)', collectPairs)
+    .option('--profile <name>', 'model preset world (thp: full, thp-core)')
+    .option('--bound <name=n>', 'model pool bound (repeatable; thp: thps, smalls, refs)', collectPairs);
 }
 
 export function checkCommand(): Command {

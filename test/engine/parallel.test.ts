@@ -1,0 +1,109 @@
+/**
+ * Parallel BFS on the piscina pool: results must not depend on the number of
+ * workers or on how a level is cut into slices. The workers load
+ * dist/workers/expand.js, so this needs `npx tsc -p .` first (npm test does it).
+ */
+import { describe, expect, it } from 'vitest';
+import { createModel } from '../../models/registry.js';
+import { search, type SearchOptions, type SearchResult } from '../../src/checker/search.js';
+import type { Model } from '../../src/model.js';
+import { pathLabels } from '../helpers/paths.js';
+
+/** Everything that must be identical between 1 and N workers. */
+function essence(m: Model, r: SearchResult) {
+  return {
+    exhaustive: r.exhaustive,
+    cut: r.cut,
+    distinct: r.distinct,
+    transitions: r.transitions,
+    depth: r.depth,
+    checked: r.checked,
+    findings: r.findings,
+    labels: r.findings.map((f) => pathLabels(m, f)),
+    coverage: r.coverage,
+  };
+}
+
+async function run(id: string, config: Record<string, number>, workers: number, extra: SearchOptions = {}) {
+  const m = createModel(id, config);
+  const r = await search(m, { workers, spec: { modelId: id, config }, ...extra });
+  expect(r.workers).toBe(workers);
+  return { m, r };
+}
+
+describe('parallel bfs', () => {
+  it('counters procs 5 max 7: 32768 states, same results for 1, 2 and 4 workers and any slice size', async () => {
+    const cfg = { procs: 5, max: 7 };
+    const { m, r: one } = await run('counters', cfg, 1);
+    expect(one.distinct).toBe(32768);
+    expect(one.transitions).toBe(5 * 7 * 8 ** 4);
+    expect(one.depth).toBe(36);
+    expect(one.exhaustive).toBe(true);
+    expect(one.coverage).toEqual([143360]);
+    const want = essence(m, one);
+    expect(want.labels[0]).toHaveLength(35);
+    for (const workers of [2, 4]) {
+      const { r } = await run('counters', cfg, workers);
+      expect(essence(m, r), `${workers} workers`).toEqual(want);
+    }
+    // many small slices per level (the widest level of this model has 2,460 states)
+    for (const [workers, sliceStates] of [
+      [1, 100],
+      [2, 100],
+      [4, 100],
+      [4, 7],
+    ] as const) {
+      const { r } = await run('counters', cfg, workers, { sliceStates });
+      expect(essence(m, r), `${workers} workers, slices of ${sliceStates}`).toEqual(want);
+    }
+  });
+
+  it('mutex-broken: the same counts and the same 4-step counterexample for 1, 2 and 4 workers', async () => {
+    for (const procs of [2, 4]) {
+      const { m, r: one } = await run('mutex-broken', { procs }, 1);
+      expect(pathLabels(m, one.findings[0])).toEqual(['check(0)', 'check(1)', 'set(0)', 'set(1)']);
+      for (const workers of [2, 4]) {
+        const { r } = await run('mutex-broken', { procs }, workers, { sliceStates: 3 });
+        expect(essence(m, r), `procs ${procs}, ${workers} workers`).toEqual(essence(m, one));
+      }
+    }
+    const { r } = await run('mutex-broken', { procs: 2 }, 2);
+    expect([r.distinct, r.transitions]).toEqual([13, 24]);
+  });
+
+  it('the property filter reaches the workers', async () => {
+    const cfg = { procs: 3 };
+    const { m, r: one } = await run('mutex-broken', cfg, 1, { properties: ['all-critical'] });
+    const { r: two } = await run('mutex-broken', cfg, 2, { properties: ['all-critical'], sliceStates: 4 });
+    expect(two.checked).toEqual([false, false, true]);
+    expect(essence(m, two)).toEqual(essence(m, one));
+    expect(two.findings[0]).toBeNull();
+    expect(pathLabels(m, two.findings[2])).toEqual(['check(0)', 'check(1)', 'check(2)', 'set(0)', 'set(1)', 'set(2)']);
+  });
+
+  it('bounds cut at the same point for any number of workers', async () => {
+    const cfg = { procs: 5, max: 7 };
+    for (const extra of [{ maxStates: 5000 }, { maxDepth: 9 }, { failFast: true }] as SearchOptions[]) {
+      const { m, r: one } = await run('counters', cfg, 1, { ...extra, sliceStates: 100 });
+      expect(one.exhaustive).toBe(false);
+      for (const workers of [2, 4]) {
+        const { r } = await run('counters', cfg, workers, { ...extra, sliceStates: 100 });
+        expect(essence(m, r), `${JSON.stringify(extra)}, ${workers} workers`).toEqual(essence(m, one));
+      }
+    }
+  });
+
+  it('bounded runs agree on states, transitions and verdicts with the default slicing', async () => {
+    const cfg = { procs: 5, max: 7 };
+    const { m, r: one } = await run('counters', cfg, 1, { maxStates: 5000 });
+    expect(one.distinct).toBe(5000);
+    const { r: two } = await run('counters', cfg, 2, { maxStates: 5000 });
+    const pick = (r: SearchResult) => ({ ...essence(m, r), coverage: undefined });
+    expect(pick(two)).toEqual(pick(one));
+  });
+
+  it('refuses to go parallel without a model spec', async () => {
+    const m = createModel('counters', { procs: 2, max: 2 });
+    await expect(search(m, { workers: 2 })).rejects.toThrow('parallel search needs a model spec');
+  });
+});
