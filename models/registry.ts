@@ -6,6 +6,7 @@ import type { Model } from '../src/model.js';
 import { UsageError } from '../src/model.js';
 import { createCounters } from './fixtures/counters.js';
 import { createMutex } from './fixtures/mutex.js';
+import { thpEntry } from './thp/index.js';
 
 export interface ModelEntry {
   id: string;
@@ -23,6 +24,7 @@ export interface CatalogRow {
 }
 
 const entries: ModelEntry[] = [
+  thpEntry,
   {
     id: 'mutex',
     description: 'fixture: test-and-set lock over --procs processes (correct)',
@@ -68,6 +70,6 @@ export function createModel(id: string, config: Record<string, unknown> = {}): M
 }
 
 function optionHint(k: string): string {
-  const flags: Record<string, string> = { era: '--era', procs: '--procs', subpages: '--subpages', ops: '--ops', set: '--set', predicate: '--predicate' };
+  const flags: Record<string, string> = { era: '--era', procs: '--procs', subpages: '--subpages', ops: '--ops', set: '--set', predicate: '--predicate', profile: '--profile', bounds: '--bound' };
   return flags[k] ? ` (${flags[k]} does not apply to it)` : '';
 }

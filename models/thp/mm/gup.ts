@@ -1,0 +1,87 @@
+/**
+ * mm/gup.c: get_user_pages / pin_user_pages of one subpage, and the release.
+ */
+import type { Kern, PageRef } from '../kern.js';
+import { REF_LONGTERM, REF_PIN, REF_USED, REF_WRITE, ZERO_PTE } from '../layout.js';
+import { handle_mm_fault } from './memory.js';
+
+export interface GupFlags {
+  write: boolean;
+  pin: boolean;
+  longterm: boolean;
+}
+
+/**
+ * Kernel: mm/gup.c __get_user_pages -> follow_page_mask (follow_trans_huge_pmd
+ * / follow_page_pte) with faultin_page on failure, then try_grab_page.
+ * Modelled: an empty entry is faulted in; FOLL_WRITE on a read-only entry
+ * breaks COW first (write fault, retried until the entry is writable); 5.8
+ * breaks COW for read GUP too (17839856fd58); 5.19+ unshares a read-only
+ * FOLL_PIN of a non-exclusive anon page (FAULT_FLAG_UNSHARE). The reference
+ * is taken on the subpage GUP returns (a tail page: the folio's refcount, and
+ * for FOLL_PIN the folio's pincount and MMF_HAS_PINNED; before 5.7 a pin is a
+ * plain reference). Returns false if the step cannot happen (VM_WRITE missing
+ * for FOLL_WRITE, no reference slot, pool full, the zero page).
+ * Abstracted: GUP-fast, FOLL_SPLIT_PMD, the retry loop's lock drops.
+ */
+export function gupOne(k: Kern, p: number, addr: number, fl: GupFlags): boolean {
+  const pin = fl.pin && k.c.flags.foll_pin === 'yes';
+  if (fl.write && !k.vmWrite(p, addr)) return false;
+  let slot = -1;
+  for (let g = 0; g < k.o.R; g++) if (!k.refUsed(g)) { slot = g; break; }
+  if (slot < 0) {
+    k.cover('bound: no free GUP reference slot');
+    return false;
+  }
+  for (let tries = 0; tries < 4; tries++) {
+    if (k.entryNone(p, addr)) {
+      if (handle_mm_fault(k, p, addr, fl.write) === 'blocked') return false;
+      continue;
+    }
+    if (k.pmd(p) === 2 && k.pte(p, addr) === ZERO_PTE && !fl.write) return false; // GUP of the zero page: not modelled
+    const writable = k.entryWritable(p, addr);
+    if (fl.write && !writable) {
+      k.cover('gup: break COW (FOLL_WRITE)');
+      if (handle_mm_fault(k, p, addr, true) === 'blocked') return false;
+      continue;
+    }
+    if (!fl.write && !writable && k.c.flags.gup_cow === 'force' && k.vmWrite(p, addr)) {
+      k.cover('gup: forced COW break on read (5.8)');
+      if (handle_mm_fault(k, p, addr, true) === 'blocked') return false;
+      continue;
+    }
+    const pg = k.pageAt(p, addr)!;
+    if (!fl.write && !writable && pin && k.c.flags.gup_cow === 'unshare' && !k.PageAnonExclusive(pg)) {
+      if (handle_mm_fault(k, p, addr, false, true) === 'blocked') return false;
+      continue;
+    }
+    takeRef(k, slot, p, addr, pg, fl, pin);
+    return true;
+  }
+  return false;
+}
+
+function takeRef(k: Kern, g: number, p: number, addr: number, pg: PageRef, fl: GupFlags, pin: boolean): void {
+  k.cover('follow_page: take reference');
+  k.get_page(pg);
+  if (pin) {
+    k.pinAdd(pg, 1);
+    if (k.o.HAS_PINNED >= 0) k.s[k.mm(p) + k.o.HAS_PINNED] = 1;
+  }
+  const b = k.G(g);
+  k.s[b + k.o.R_KIND] = REF_USED | (pin ? REF_PIN : 0) | (fl.write ? REF_WRITE : 0) | (fl.longterm ? REF_LONGTERM : 0);
+  k.s[b + k.o.R_MM] = p;
+  k.s[b + k.o.R_PAGE] = k.pageId(pg);
+  k.s[b + k.o.R_ADDR] = addr;
+  k.s[b + k.o.R_VALID] = 1;
+  if (k.o.R_EXPECT >= 0) k.s[b + k.o.R_EXPECT] = k.content(pg);
+}
+
+/** Kernel: mm/gup.c unpin_user_page / mm/swap.c put_page: drop the reference (and the pin). */
+export function putRef(k: Kern, g: number): void {
+  k.cover('put_page / unpin_user_page');
+  const pg = k.refPage(g);
+  if (k.refIsPin(g)) k.pinAdd(pg, -1);
+  k.s.fill(0, k.G(g), k.G(g) + k.o.refStride);
+  k.put_page(pg);
+}

@@ -1,0 +1,213 @@
+/**
+ * mm/memory.c: the PTE-level fault paths (do_anonymous_page, do_wp_page,
+ * wp_page_copy), fork's copy_present_pte and the zap of a PTE range, plus
+ * handle_mm_fault's dispatch between the PMD and PTE handlers.
+ */
+import type { Kern, PageRef } from '../kern.js';
+import { PMD_HUGE, PMD_NONE, PMD_TABLE, PTE_NONE, TOKEN_ZERO, ZERO_PTE } from '../layout.js';
+import { do_huge_pmd_anonymous_page, do_huge_pmd_wp_page } from './huge_memory.js';
+import { page_add_new_anon_rmap_small, page_dup_rmap_pte, page_mapcount, page_move_anon_rmap, page_remove_rmap_pte, page_trans_huge_mapcount, total_mapcount } from './rmap.js';
+
+export type FaultResult = 'done' | 'fallback' | 'blocked';
+
+/**
+ * Kernel: mm/memory.c handle_mm_fault -> __handle_mm_fault -> create_huge_pmd /
+ * wp_huge_pmd / handle_pte_fault. Modelled: which handler runs for the entry at
+ * addr; a THP fault needs an empty PMD over a range the VMA covers whole with
+ * one protection. `unshare` is FAULT_FLAG_UNSHARE (5.19+). Abstracted: the
+ * retry after VM_FAULT_FALLBACK is left to the caller (the split and the
+ * retried PTE fault are separate steps, as they are under separate locks).
+ */
+export function handle_mm_fault(k: Kern, p: number, addr: number, write: boolean, unshare = false): FaultResult {
+  const pmd = k.pmd(p);
+  if (pmd === PMD_NONE) {
+    if (thpEligible(k, p) && do_huge_pmd_anonymous_page(k, p, addr, write)) return 'done';
+    k.setPmd(p, PMD_TABLE); // __pte_alloc
+  }
+  if (k.pmd(p) === PMD_HUGE) {
+    if ((write && !k.pmdWrite(p)) || unshare) return do_huge_pmd_wp_page(k, p, addr, unshare);
+    return 'done';
+  }
+  const e = k.pte(p, addr);
+  if (e === PTE_NONE) return do_anonymous_page(k, p, addr, write) ? 'done' : 'blocked';
+  if ((write && !k.pteWrite(p, addr)) || unshare) return do_wp_page(k, p, addr, unshare);
+  return 'done';
+}
+
+/** Harness: transhuge_vma_suitable + an empty aligned range wholly inside one VMA with one protection. */
+function thpEligible(k: Kern, p: number): boolean {
+  const w = k.s[k.mm(p) + k.o.VMA_WRITE]!;
+  return k.vma(p) === k.ALL && (w === 0 || w === k.ALL);
+}
+
+/**
+ * Kernel: mm/memory.c do_anonymous_page. Read fault: the shared zero page,
+ * read-only (no rmap, no refcount, no rss). Write fault: a new small anon page,
+ * exclusive (5.19+), writable iff VM_WRITE, MM_ANONPAGES + 1.
+ * Abstracted: the huge zero page, memcg, uffd, mTHP (6.8+).
+ */
+export function do_anonymous_page(k: Kern, p: number, addr: number, write: boolean): boolean {
+  if (!write) {
+    k.cover('do_anonymous_page: zero page');
+    k.setPte(p, addr, ZERO_PTE, false);
+    return true;
+  }
+  k.anon_vma_prepare(p);
+  const s = k.allocSmall();
+  if (s < 0) return false;
+  k.cover('do_anonymous_page: new page');
+  const pg: PageRef = { thp: false, idx: s, sub: 0 };
+  k.get_page(pg);
+  page_add_new_anon_rmap_small(k, s, p);
+  k.setContent(pg, TOKEN_ZERO);
+  k.setPte(p, addr, k.pteOf(pg), k.vmWrite(p, addr));
+  k.addRss(p, 1);
+  return true;
+}
+
+/**
+ * Kernel: mm/memory.c do_wp_page (+ reuse_swap_page / wp_can_reuse_anon_folio).
+ * Eras (spec §4.2.1, §6.2): R45 never reuses a THP subpage; R46 reuses when
+ * page_trans_huge_mapcount() <= 1 and moves the anon_vma only if
+ * total_mapcount() == 1; R_andrea_draft moves it always (seed 004); R59 needs
+ * page_count == 1 on the head; R519 reuses PageAnonExclusive pages at once,
+ * else page_count == 1 then page_move_anon_rmap; R65 never reuses a
+ * non-exclusive subpage of a large folio. FAULT_FLAG_UNSHARE: reuse only marks
+ * the page exclusive and keeps the entry read-only.
+ * Abstracted: swap cache, KSM, the page lock (the step is atomic).
+ */
+export function do_wp_page(k: Kern, p: number, addr: number, unshare = false): FaultResult {
+  const e = k.pte(p, addr);
+  if (e === ZERO_PTE) {
+    k.cover('do_wp_page: copy the zero page');
+    return wp_page_copy(k, p, addr, null, unshare) ? 'done' : 'blocked';
+  }
+  const pg = k.pageOfPte(e, addr)!;
+  const rule = k.c.flags.reuse;
+  let reuse = false;
+  let move = false;
+  const small = !pg.thp;
+  if (rule === 'R45' || rule === 'R46' || rule === 'R_andrea_draft') {
+    if (small) reuse = move = page_mapcount(k, pg) === 1;
+    else if (rule !== 'R45') {
+      reuse = page_trans_huge_mapcount(k, pg.idx) <= 1;
+      move = reuse && (rule === 'R_andrea_draft' || total_mapcount(k, pg.idx) === 1);
+    }
+  } else if (rule === 'R59') {
+    reuse = k.refcount(pg) === 1 && page_mapcount(k, pg) === 1;
+  } else {
+    // R519 / R65
+    if (k.PageAnonExclusive(pg)) reuse = true;
+    else if (!(rule === 'R65' && pg.thp) && k.refcount(pg) === 1) reuse = move = true;
+  }
+  if (!reuse) return wp_page_copy(k, p, addr, pg, unshare) ? 'done' : 'blocked';
+  k.cover(pg.thp ? 'do_wp_page: reuse THP subpage' : 'do_wp_page: reuse small page');
+  if (pg.thp) k.ctx.fail(k.P.reuse_thp_subpage);
+  checkNoSteal(k, p, pg, false);
+  if (move) page_move_anon_rmap(k, pg, p);
+  if (unshare) {
+    k.cover('fault: unshare (FAULT_FLAG_UNSHARE)');
+    k.setAnonExclusive(pg, true);
+  } else k.setPte(p, addr, e, true); // wp_page_reuse
+  return 'done';
+}
+
+/**
+ * Kernel: mm/memory.c wp_page_copy. A new small page gets the old data, a new
+ * anon rmap (exclusive in 5.19+) and the faulting PTE (read-only for
+ * FAULT_FLAG_UNSHARE); the old page loses this mapping and its reference.
+ * Zero page -> anon: MM_ANONPAGES + 1. Abstracted: the mmu notifier (no
+ * secondary MMU in this model yet), memcg.
+ */
+export function wp_page_copy(k: Kern, p: number, addr: number, old: PageRef | null, unshare: boolean): boolean {
+  k.anon_vma_prepare(p);
+  const s = k.allocSmall();
+  if (s < 0) return false;
+  k.cover('do_wp_page: copy (wp_page_copy)');
+  const pg: PageRef = { thp: false, idx: s, sub: 0 };
+  k.get_page(pg);
+  page_add_new_anon_rmap_small(k, s, p);
+  k.setContent(pg, old ? k.content(old) : TOKEN_ZERO);
+  k.setPte(p, addr, k.pteOf(pg), !unshare);
+  if (old) {
+    page_remove_rmap_pte(k, old);
+    k.put_page(old);
+  } else k.addRss(p, 1);
+  return true;
+}
+
+/**
+ * Spec §7 S1, checked where a write fault reuses: no other mm maps the page
+ * (for a PMD reuse: any subpage of the folio) and no GUP reference taken by
+ * another mm holds it.
+ */
+export function checkNoSteal(k: Kern, p: number, pg: PageRef, wholeFolio: boolean): void {
+  const same = (x: PageRef | null) => x !== null && (wholeFolio ? k.sameFolio(x, pg) : k.samePage(x, pg));
+  for (let q = 0; q < k.c.procs; q++) {
+    if (q === p || k.mmState(q) === 0) continue;
+    const pmd = k.pmd(q);
+    if (pmd === PMD_HUGE && pg.thp && k.pmdFolio(q) === pg.idx) return k.ctx.fail(k.P.cow_no_steal);
+    if (pmd === PMD_TABLE) for (let i = 0; i < k.N; i++) if (same(k.pageOfPte(k.pte(q, i), i))) return k.ctx.fail(k.P.cow_no_steal);
+  }
+  for (let g = 0; g < k.o.R; g++) if (k.refUsed(g) && k.refMm(g) !== p && same(k.refPage(g))) return k.ctx.fail(k.P.cow_no_steal);
+}
+
+/**
+ * Kernel: mm/memory.c copy_present_pte / copy_present_page (fork, one PTE).
+ * Eras: <=5.8 always shares; 5.9-5.18 copies for the child when the parent mm
+ * has pinned and the page may be DMA-pinned (folio-wide for a THP); 5.19+ only
+ * if the page is also PageAnonExclusive, and clears the bit when it shares.
+ * Sharing write-protects both PTEs. Returns false if the pool is full.
+ */
+export function copy_present_pte(k: Kern, parent: number, child: number, i: number): boolean {
+  const e = k.pte(parent, i);
+  if (e === PTE_NONE) return true;
+  if (e === ZERO_PTE) {
+    k.setPte(child, i, ZERO_PTE, false);
+    return true;
+  }
+  const pg = k.pageOfPte(e, i)!;
+  const fc = k.c.flags.fork_cow;
+  const hasPinned = k.o.HAS_PINNED >= 0 && k.s[k.mm(parent) + k.o.HAS_PINNED] === 1;
+  const needsCow = hasPinned && k.page_maybe_dma_pinned(pg) && (fc === 'pinned' || (fc === 'ae' && k.PageAnonExclusive(pg)));
+  if (needsCow) {
+    const s = k.allocSmall();
+    if (s < 0) return false;
+    k.cover('copy_present_page: early COW of a maybe-pinned page');
+    const q: PageRef = { thp: false, idx: s, sub: 0 };
+    k.get_page(q);
+    page_add_new_anon_rmap_small(k, s, child);
+    k.setContent(q, k.content(pg));
+    k.setPte(child, i, k.pteOf(q), k.vmWrite(child, i));
+    k.addRss(child, 1);
+    return true;
+  }
+  k.cover('copy_present_pte');
+  if (fc === 'ae') k.setAnonExclusive(pg, false);
+  k.get_page(pg);
+  page_dup_rmap_pte(k, pg);
+  k.setPte(parent, i, e, false);
+  k.setPte(child, i, e, false);
+  k.addRss(child, 1);
+  return true;
+}
+
+/**
+ * Kernel: mm/memory.c zap_pte_range for the PTEs of mm p in `mask`: unmap,
+ * MM_ANONPAGES - 1 and drop the reference per anon page (zero page: nothing).
+ * Abstracted: TLB gather batching (the frees happen in the same step).
+ */
+export function zap_pte_range(k: Kern, p: number, mask: number): void {
+  for (let i = 0; i < k.N; i++) {
+    if (!((mask >> i) & 1)) continue;
+    const e = k.pte(p, i);
+    if (e === PTE_NONE) continue;
+    k.cover('zap_pte_range');
+    k.setPte(p, i, PTE_NONE, false);
+    if (e === ZERO_PTE) continue;
+    const pg = k.pageOfPte(e, i)!;
+    page_remove_rmap_pte(k, pg);
+    k.addRss(p, -1);
+    k.put_page(pg);
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * The THP model: builds the action alphabet for a configuration and applies
+ * one action. Each action is one atomic step of one mm (or of the kernel on a
+ * folio / a held reference), named after the syscall or kernel entry point.
+ */
+import { OrderedMap } from 'immutable';
+import type { ActionInfo, Model, StepContext } from '../../src/model.js';
+import { isStateProperty } from '../../src/property.js';
+import { COVER_POINTS } from './coverage.js';
+import type { ThpConfig } from './config.js';
+import { Kern, type PropIds } from './kern.js';
+import { exit_mmap } from './kernel/exit.js';
+import { dup_mmap } from './kernel/fork.js';
+import { buildLayout, MM_ALIVE, MM_UNUSED, PMD_HUGE, TOKEN_NONE, TOKEN_ZERO } from './layout.js';
+import { gupOne, putRef, type GupFlags } from './mm/gup.js';
+import { __split_huge_pmd, split_huge_page } from './mm/huge_memory.js';
+import { madvise_dontneed } from './mm/madvise.js';
+import { handle_mm_fault } from './mm/memory.js';
+import { do_munmap } from './mm/mmap.js';
+import { mprotect_readonly, mprotect_readwrite } from './mm/mprotect.js';
+import { page_add_new_anon_rmap_thp } from './mm/rmap.js';
+import { thpProperties } from './properties.js';
+
+type Op =
+  | 'read' | 'write' | 'fork' | 'munmap' | 'madvise_dontneed' | 'mprotect_ro' | 'mprotect_rw' | 'split_huge_pmd'
+  | 'get_user_pages' | 'get_user_pages_w' | 'pin_user_pages' | 'pin_user_pages_w' | 'pin_user_pages_lt' | 'pin_user_pages_lt_w'
+  | 'exit' | 'split_huge_page' | 'put' | 'read_ref';
+
+interface Act {
+  op: Op;
+  /** mm, or folio / reference slot for the global ops */
+  who: number;
+  /** subpage address, or range mask */
+  arg: number;
+}
+
+const GUP: Partial<Record<Op, GupFlags>> = {
+  get_user_pages: { write: false, pin: false, longterm: false },
+  get_user_pages_w: { write: true, pin: false, longterm: false },
+  pin_user_pages: { write: false, pin: true, longterm: false },
+  pin_user_pages_w: { write: true, pin: true, longterm: false },
+  pin_user_pages_lt: { write: false, pin: true, longterm: true },
+  pin_user_pages_lt_w: { write: true, pin: true, longterm: true },
+};
+
+const KERNEL: Record<Op, string> = {
+  read: 'handle_mm_fault(read) on an empty entry, then the load',
+  write: 'the store, after handle_mm_fault(FAULT_FLAG_WRITE) if the entry is not writable',
+  fork: 'kernel/fork.c dup_mmap -> anon_vma_fork, copy_page_range',
+  munmap: 'mm/mmap.c __do_munmap -> unmap_vmas -> zap_pmd_range; free_pgtables',
+  madvise_dontneed: 'mm/madvise.c madvise_dontneed_single_vma -> zap_page_range',
+  mprotect_ro: 'mm/mprotect.c mprotect(PROT_READ) -> change_protection',
+  mprotect_rw: 'mm/mprotect.c mprotect(PROT_READ|PROT_WRITE)',
+  split_huge_pmd: 'mm/huge_memory.c split_huge_pmd -> __split_huge_pmd_locked',
+  get_user_pages: 'mm/gup.c get_user_pages(FOLL_GET)',
+  get_user_pages_w: 'mm/gup.c get_user_pages(FOLL_GET|FOLL_WRITE)',
+  pin_user_pages: 'mm/gup.c pin_user_pages(FOLL_PIN)',
+  pin_user_pages_w: 'mm/gup.c pin_user_pages(FOLL_PIN|FOLL_WRITE)',
+  pin_user_pages_lt: 'mm/gup.c pin_user_pages(FOLL_PIN|FOLL_LONGTERM)',
+  pin_user_pages_lt_w: 'mm/gup.c pin_user_pages(FOLL_PIN|FOLL_WRITE|FOLL_LONGTERM) (vfio)',
+  exit: 'kernel/exit.c do_exit -> exit_mmap',
+  split_huge_page: 'mm/huge_memory.c split_huge_page_to_list (deferred split shrinker, migration)',
+  put: 'mm/gup.c unpin_user_page / put_page',
+  read_ref: 'a load through a held GUP reference (O_DIRECT, vmsplice pipe)',
+};
+
+/** munmap/madvise/mprotect ranges as subpage masks. */
+export function rangeMasks(c: ThpConfig): number[] {
+  const N = c.subpages;
+  const all = (1 << N) - 1;
+  const out: number[] = [];
+  const add = (m: number) => {
+    if (!out.includes(m)) out.push(m);
+  };
+  const span = (a: number, b: number) => ((1 << b) - 1) & ~((1 << a) - 1);
+  if (c.ranges === 'all') {
+    for (let len = 1; len <= N; len++) for (let a = 0; a + len <= N; a++) add(span(a, a + len));
+    return out;
+  }
+  if (c.ranges === 'basic') for (let i = 0; i < N; i++) add(1 << i);
+  if (N % 2 === 0) {
+    add(span(0, N / 2));
+    add(span(N / 2, N));
+  }
+  add(all);
+  return out;
+}
+
+export function rangeName(mask: number, N: number): string {
+  let a = 0;
+  while (a < N && !((mask >> a) & 1)) a++;
+  let b = a;
+  while (b < N && (mask >> b) & 1) b++;
+  return b - a === 1 ? `[${a}]` : `[${a}..${b - 1}]`;
+}
+
+export function createThpModel(c: ThpConfig): Model {
+  const { layout, o } = buildLayout(c);
+  const acts: Act[] = [];
+  const ranges = rangeMasks(c);
+  const N = c.subpages;
+  for (let p = 0; p < c.procs; p++) {
+    if (c.ops.has('read')) for (let a = 0; a < N; a++) acts.push({ op: 'read', who: p, arg: a });
+    if (c.ops.has('write')) for (let a = 0; a < N; a++) acts.push({ op: 'write', who: p, arg: a });
+    if (c.ops.has('fork')) acts.push({ op: 'fork', who: p, arg: 0 });
+    if (c.ops.has('munmap')) for (const m of ranges) acts.push({ op: 'munmap', who: p, arg: m });
+    if (c.ops.has('madvise_dontneed')) for (const m of ranges) acts.push({ op: 'madvise_dontneed', who: p, arg: m });
+    if (c.ops.has('mprotect')) for (const m of ranges) acts.push({ op: 'mprotect_ro', who: p, arg: m }, { op: 'mprotect_rw', who: p, arg: m });
+    if (c.ops.has('split_huge_pmd')) acts.push({ op: 'split_huge_pmd', who: p, arg: 0 });
+    if (c.ops.has('gup')) for (const op of ['get_user_pages', 'get_user_pages_w'] as Op[]) for (let a = 0; a < N; a++) acts.push({ op, who: p, arg: a });
+    if (c.ops.has('pin'))
+      for (const op of ['pin_user_pages', 'pin_user_pages_w', 'pin_user_pages_lt', 'pin_user_pages_lt_w'] as Op[]) for (let a = 0; a < N; a++) acts.push({ op, who: p, arg: a });
+    if (c.ops.has('exit')) acts.push({ op: 'exit', who: p, arg: 0 });
+  }
+  if (c.ops.has('split_huge_page')) for (let f = 0; f < c.thps; f++) acts.push({ op: 'split_huge_page', who: f, arg: 0 });
+  if (c.ops.has('put')) for (let g = 0; g < o.R; g++) acts.push({ op: 'put', who: g, arg: 0 });
+  if (c.ops.has('read_ref') && c.tokens) for (let g = 0; g < o.R; g++) acts.push({ op: 'read_ref', who: g, arg: 0 });
+
+  // Property ids are known only once the list exists; kernels report through them.
+  const ids: PropIds = { vm_bug_on: -1, cow_no_steal: -1, private_isolation: -1, reuse_thp_subpage: -1, read_checked: -1, pin_ae: -1 };
+  const kr = new Kern(c, o, ids); // guards read src
+  const kw = new Kern(c, o, ids); // steps write dst
+  const kp = new Kern(c, o, ids); // properties read
+  const properties = thpProperties(c, kp);
+  const idx = (n: string) => properties.findIndex((p) => p.name === n);
+  ids.vm_bug_on = idx('vm-bug-on');
+  ids.cow_no_steal = idx('cow-no-steal');
+  ids.private_isolation = idx('private-isolation');
+  ids.reuse_thp_subpage = idx('cow-reuse-thp-subpage');
+  ids.read_checked = idx('read-checked');
+  ids.pin_ae = ids.vm_bug_on;
+  const nullCtx: StepContext = { cover() {}, fail() {} };
+  kr.ctx = nullCtx;
+  kp.ctx = nullCtx;
+
+  const initial = (): Uint8Array => {
+    const s = new Uint8Array(layout.bytes);
+    const k = new Kern(c, o, ids);
+    k.s = s;
+    k.ctx = nullCtx;
+    const b = k.mm(0);
+    s[b + o.MM_STATE] = MM_ALIVE;
+    s[b + o.VMA] = k.ALL;
+    s[b + o.VMA_WRITE] = k.ALL;
+    if (c.profile === 'thp-core') {
+      // thp_core.pml's start: a writable PMD-mapped THP in process 0
+      k.anon_vma_prepare(0);
+      k.get_page({ thp: true, idx: 0, sub: 0 });
+      page_add_new_anon_rmap_thp(k, 0, 0);
+      k.deposit(0, 1);
+      k.setPmd(0, PMD_HUGE, 0, true);
+      k.addRss(0, N);
+    }
+    return s;
+  };
+
+  /** Cheap guards on the source state: false = the step cannot start. */
+  const enabled = (s: Uint8Array, act: Act): boolean => {
+    kr.s = s;
+    const p = act.who;
+    switch (act.op) {
+      case 'split_huge_page':
+        return kr.page_count(p) > 0;
+      case 'put':
+        return kr.refUsed(p);
+      case 'read_ref':
+        return kr.refUsed(p);
+      default:
+        break;
+    }
+    if (!kr.alive(p)) return false;
+    switch (act.op) {
+      case 'read':
+        return kr.vmaCovers(p, act.arg) && (c.tokens || kr.entryNone(p, act.arg));
+      case 'write':
+        return kr.vmaCovers(p, act.arg) && kr.vmWrite(p, act.arg) && (c.tokens || !kr.entryWritable(p, act.arg));
+      case 'fork':
+        for (let q = 0; q < c.procs; q++) if (kr.mmState(q) === MM_UNUSED) return true;
+        return false;
+      case 'munmap':
+      case 'madvise_dontneed':
+        return (kr.vma(p) & act.arg) !== 0;
+      case 'mprotect_ro':
+        return (kr.vma(p) & act.arg & kr.s[kr.mm(p) + o.VMA_WRITE]!) !== 0;
+      case 'mprotect_rw':
+        return (kr.vma(p) & act.arg & ~kr.s[kr.mm(p) + o.VMA_WRITE]!) !== 0;
+      case 'split_huge_pmd':
+        return kr.pmd(p) === PMD_HUGE;
+      case 'exit':
+        return true;
+      default:
+        return kr.vmaCovers(p, act.arg); // GUP
+    }
+  };
+
+  /** The step itself, on dst (a copy of src); false if it could not complete within the bounds. */
+  const step = (k: Kern, act: Act): boolean => {
+    const p = act.who;
+    const a = act.arg;
+    switch (act.op) {
+      case 'read': {
+        if (k.entryNone(p, a) && handle_mm_fault(k, p, a, false) === 'blocked') return false;
+        if (c.tokens) readData(k, p, a);
+        return true;
+      }
+      case 'write': {
+        if (!k.entryWritable(p, a)) {
+          const r = handle_mm_fault(k, p, a, true);
+          if (r === 'blocked') return false;
+          if (r === 'fallback') return true; // VM_FAULT_FALLBACK: the PMD was split, the store retries later
+        }
+        if (c.tokens && k.entryWritable(p, a)) writeData(k, p, a);
+        return true;
+      }
+      case 'fork': {
+        let child = 0;
+        while (k.mmState(child) !== MM_UNUSED) child++;
+        return dup_mmap(k, p, child);
+      }
+      case 'munmap':
+        do_munmap(k, p, a & k.vma(p));
+        return true;
+      case 'madvise_dontneed':
+        madvise_dontneed(k, p, a & k.vma(p));
+        return true;
+      case 'mprotect_ro':
+        mprotect_readonly(k, p, a & k.vma(p));
+        return true;
+      case 'mprotect_rw':
+        mprotect_readwrite(k, p, a);
+        return true;
+      case 'split_huge_pmd':
+        __split_huge_pmd(k, p);
+        return true;
+      case 'exit':
+        exit_mmap(k, p);
+        return true;
+      case 'split_huge_page':
+        return split_huge_page(k, p);
+      case 'put':
+        putRef(k, p);
+        return true;
+      case 'read_ref': {
+        k.cover('read through a GUP reference');
+        const exp = k.s[k.G(p) + o.R_EXPECT]!;
+        const now = k.content(k.refPage(p));
+        if (exp !== TOKEN_NONE) {
+          k.ctx.fail(ids.read_checked);
+          if (exp !== now) k.ctx.fail(ids.private_isolation);
+        }
+        k.s[k.G(p) + o.R_EXPECT] = now;
+        return true;
+      }
+      default:
+        return gupOne(k, p, a, GUP[act.op]!);
+    }
+  };
+
+  const readData = (k: Kern, p: number, a: number) => {
+    k.cover('read through a mapping');
+    const now = k.content(k.pageAt(p, a));
+    const exp = k.expect(p, a);
+    if (exp !== TOKEN_NONE) {
+      k.ctx.fail(ids.read_checked);
+      if (exp !== now) k.ctx.fail(ids.private_isolation);
+    }
+    k.setExpect(p, a, now);
+  };
+
+  const writeData = (k: Kern, p: number, a: number) => {
+    k.cover('write to a writable entry');
+    const pg = k.pageAt(p, a)!;
+    const t = k.freshToken();
+    k.setContent(pg, t);
+    k.setExpect(p, a, t);
+    // the writer's own GUP references on this page see its write
+    for (let g = 0; g < o.R; g++) if (k.refUsed(g) && k.refMm(g) === p && k.samePage(k.refPage(g), pg)) k.s[k.G(g) + o.R_EXPECT] = t;
+  };
+
+  const describe = (i: number): ActionInfo => {
+    const act = acts[i]!;
+    const args: Record<string, number | string> = {};
+    if (act.op === 'split_huge_page') args.folio = `F${act.who}`;
+    else if (act.op === 'put' || act.op === 'read_ref') args.ref = `gup${act.who}`;
+    else {
+      args.mm = act.who;
+      if (['munmap', 'madvise_dontneed', 'mprotect_ro', 'mprotect_rw'].includes(act.op)) args.range = rangeName(act.arg, N);
+      else if (act.op !== 'fork' && act.op !== 'split_huge_pmd' && act.op !== 'exit') args.addr = act.arg;
+    }
+    return { name: act.op, args, kernel: KERNEL[act.op] };
+  };
+
+  const decode = (s: Uint8Array) => {
+    kr.s = s;
+    const live = (off: number): boolean => {
+      if (off >= o.ref && o.R > 0) return kr.refUsed(Math.floor((off - o.ref) / o.refStride));
+      if (off >= o.small && c.smalls > 0) return kr.smallRef(Math.floor((off - o.small) / o.smallStride)) > 0;
+      if (off >= o.thp) return kr.page_count(Math.floor((off - o.thp) / o.thpStride)) > 0;
+      return kr.mmState(Math.floor((off - o.mm) / o.mmStride)) !== MM_UNUSED;
+    };
+    return OrderedMap<string, number | string>().withMutations((m) => {
+      for (const f of layout.table) {
+        if (!live(f.offset)) continue;
+        const v = layout.value(s, f);
+        m.set(f.name, f.format ? f.format(v) : v);
+      }
+    });
+  };
+
+  void TOKEN_ZERO;
+  return {
+    id: 'thp',
+    layout,
+    stateBytes: layout.bytes,
+    actionCount: acts.length,
+    properties,
+    coverPoints: COVER_POINTS,
+    summary: {
+      era: c.era,
+      profile: c.profile,
+      procs: c.procs,
+      subpages: N,
+      ops: [...c.ops],
+      ranges: c.ranges,
+      thps: c.thps,
+      smalls: c.smalls,
+      refs: o.R,
+      flags: { ...c.flags },
+    },
+    initStates: () => [initial()],
+    apply(src: Uint8Array, a: number, dst: Uint8Array, ctx: StepContext): boolean {
+      const act = acts[a]!;
+      if (!enabled(src, act)) return false;
+      dst.set(src);
+      kw.s = dst;
+      kw.ctx = ctx;
+      kw.blocked = false;
+      return step(kw, act) && !kw.blocked;
+    },
+    describe,
+    decode,
+  };
+}
+
+export { isStateProperty };

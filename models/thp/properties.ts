@@ -1,0 +1,243 @@
+/**
+ * The THP model's properties (spec §7), each `always` with the cover that
+ * shows the situation it constrains is reachable. Accounting is checked
+ * against a census of the page tables and GUP references (the ground truth),
+ * never against the counters themselves.
+ */
+import type { Property } from '../../src/property.js';
+import type { ThpConfig } from './config.js';
+import type { Kern } from './kern.js';
+import { hasAnonExclusive, MM_ALIVE, PMD_HUGE, PMD_TABLE, PTE_NONE, REF_LONGTERM, ZERO_PTE } from './layout.js';
+
+/** Ground truth counted from the page tables and reference slots. */
+class Census {
+  pmdMaps: Int32Array;
+  pteMaps: Int32Array; // f*N + i
+  smallMaps: Int32Array;
+  thpRefs: Int32Array;
+  thpPins: Int32Array;
+  smallRefs: Int32Array;
+  smallPins: Int32Array;
+  constructor(private readonly k: Kern) {
+    const c = k.c;
+    this.pmdMaps = new Int32Array(c.thps);
+    this.pteMaps = new Int32Array(c.thps * c.subpages);
+    this.smallMaps = new Int32Array(c.smalls);
+    this.thpRefs = new Int32Array(c.thps);
+    this.thpPins = new Int32Array(c.thps);
+    this.smallRefs = new Int32Array(c.smalls);
+    this.smallPins = new Int32Array(c.smalls);
+  }
+  take(s: Uint8Array): this {
+    const k = this.k;
+    k.s = s;
+    this.pmdMaps.fill(0);
+    this.pteMaps.fill(0);
+    this.smallMaps.fill(0);
+    this.thpRefs.fill(0);
+    this.thpPins.fill(0);
+    this.smallRefs.fill(0);
+    this.smallPins.fill(0);
+    for (let p = 0; p < k.c.procs; p++) {
+      const pmd = k.pmd(p);
+      if (pmd === PMD_HUGE) this.pmdMaps[k.pmdFolio(p)]!++;
+      else if (pmd === PMD_TABLE)
+        for (let i = 0; i < k.N; i++) {
+          const pg = k.pageOfPte(k.pte(p, i), i);
+          if (!pg) continue;
+          if (pg.thp) this.pteMaps[pg.idx * k.N + i]!++;
+          else this.smallMaps[pg.idx]!++;
+        }
+    }
+    for (let g = 0; g < k.o.R; g++) {
+      if (!k.refUsed(g)) continue;
+      const pg = k.refPage(g);
+      const pin = k.refIsPin(g) ? 1 : 0;
+      if (pg.thp) {
+        this.thpRefs[pg.idx]!++;
+        this.thpPins[pg.idx]! += pin;
+      } else {
+        this.smallRefs[pg.idx]!++;
+        this.smallPins[pg.idx]! += pin;
+      }
+    }
+    return this;
+  }
+}
+
+export function thpProperties(c: ThpConfig, k: Kern): Property[] {
+  const census = new Census(k);
+  const N = c.subpages;
+  const dm = c.flags.mapcount === 'doublemap';
+  const ae = hasAnonExclusive(c);
+  const gup = c.ops.has('gup') || c.ops.has('pin');
+  const pins = c.ops.has('pin');
+  const st = (name: string, description: string, check: (s: Uint8Array) => boolean, cover?: string): Property => ({ name, kind: 'always', description, check, cover });
+  const cover = (name: string, description: string, check: (s: Uint8Array) => boolean): Property => ({ name, kind: 'sometimes', description, check });
+
+  const mapcountOk = (s: Uint8Array): boolean => {
+    const t = census.take(s);
+    for (let f = 0; f < c.thps; f++) {
+      if (k.page_count(f) === 0) {
+        if (t.pmdMaps[f]! > 0) return false;
+        for (let i = 0; i < N; i++) if (t.pteMaps[f * N + i]! > 0) return false;
+        continue;
+      }
+      const pmd = t.pmdMaps[f]!;
+      const d = k.PageDoubleMap(f) ? 1 : 0;
+      if (k.compound_mapcount_raw(f) !== pmd - 1) return false;
+      if (d && pmd < 1) return false;
+      let mapped = 0;
+      for (let i = 0; i < N; i++) {
+        const pte = t.pteMaps[f * N + i]!;
+        if (pte > 0) mapped++;
+        if (k.mapcount_raw(f, i) !== pte + d - 1) return false;
+      }
+      if (!dm && k.s[k.F(f) + k.o.NR_PAGES_MAPPED] !== mapped) return false;
+    }
+    for (let q = 0; q < c.smalls; q++) {
+      if (k.smallRef(q) === 0 && t.smallMaps[q]! > 0) return false;
+      if (k.smallRef(q) > 0 && k.smallMapRaw(q) !== t.smallMaps[q]! - 1) return false;
+    }
+    return true;
+  };
+
+  const refcountOk = (s: Uint8Array): boolean => {
+    const t = census.take(s);
+    for (let f = 0; f < c.thps; f++) {
+      let maps = t.pmdMaps[f]!;
+      for (let i = 0; i < N; i++) maps += t.pteMaps[f * N + i]!;
+      if (k.page_count(f) !== maps + t.thpRefs[f]!) return false;
+      if (k.o.PINCOUNT >= 0 && k.pincount(f) !== t.thpPins[f]!) return false;
+    }
+    for (let q = 0; q < c.smalls; q++) {
+      if (k.smallRef(q) !== t.smallMaps[q]! + t.smallRefs[q]!) return false;
+      if (k.o.S_PINCOUNT >= 0 && k.s[k.S(q) + k.o.S_PINCOUNT] !== t.smallPins[q]!) return false;
+    }
+    return true;
+  };
+
+  const rssOk = (s: Uint8Array): boolean => {
+    k.s = s;
+    for (let p = 0; p < c.procs; p++) {
+      let n = 0;
+      if (k.pmd(p) === PMD_HUGE) n = N;
+      else if (k.pmd(p) === PMD_TABLE) for (let i = 0; i < N; i++) if (k.pte(p, i) !== PTE_NONE && k.pte(p, i) !== ZERO_PTE) n++;
+      if (k.s[k.mm(p) + k.o.RSS_ANON] !== n) return false;
+    }
+    return true;
+  };
+
+  const rmapOk = (s: Uint8Array): boolean => {
+    k.s = s;
+    for (let p = 0; p < c.procs; p++) {
+      if (k.mmState(p) !== MM_ALIVE) continue;
+      const chain = k.chain(p);
+      const inChain = (m: number) => m !== 0 && ((chain >> (m - 1)) & 1) === 1;
+      if (k.pmd(p) === PMD_HUGE && !inChain(k.mapping(k.pmdFolio(p)))) return false;
+      if (k.pmd(p) === PMD_TABLE)
+        for (let i = 0; i < N; i++) {
+          const pg = k.pageOfPte(k.pte(p, i), i);
+          if (!pg || (!pg.thp && !c.smallRmap)) continue;
+          if (!inChain(k.anonMapping(pg))) return false;
+        }
+    }
+    return true;
+  };
+
+  const depositOk = (s: Uint8Array): boolean => {
+    k.s = s;
+    for (let p = 0; p < c.procs; p++) if (k.s[k.mm(p) + k.o.DEPOSIT] !== (k.pmd(p) === PMD_HUGE ? 1 : 0)) return false;
+    return true;
+  };
+
+  const aeOk = (s: Uint8Array): boolean => {
+    const t = census.take(s);
+    for (let p = 0; p < c.procs; p++) {
+      if (k.pmd(p) === PMD_HUGE && k.pmdWrite(p) && !k.aeThp(k.pmdFolio(p), 0)) return false;
+      if (k.pmd(p) === PMD_TABLE)
+        for (let i = 0; i < N; i++) {
+          const pg = k.pageOfPte(k.pte(p, i), i);
+          if (pg && k.pteWrite(p, i) && !k.PageAnonExclusive(pg)) return false;
+        }
+    }
+    for (let f = 0; f < c.thps; f++) {
+      if (k.page_count(f) === 0) continue;
+      const pmd = t.pmdMaps[f]!;
+      let ptes = 0;
+      for (let i = 0; i < N; i++) ptes += t.pteMaps[f * N + i]!;
+      if (pmd > 0) {
+        if (k.aeThp(f, 0) && (pmd !== 1 || ptes !== 0)) return false;
+      } else for (let i = 0; i < N; i++) if (k.aeThp(f, i) && t.pteMaps[f * N + i] !== 1) return false;
+    }
+    for (let q = 0; q < c.smalls; q++) if (k.smallRef(q) > 0 && k.aeSmall(q) && t.smallMaps[q] !== 1) return false;
+    return true;
+  };
+
+  const pinOk = (s: Uint8Array): boolean => {
+    k.s = s;
+    for (let g = 0; g < k.o.R; g++) {
+      if (!k.refUsed(g) || !(k.refKind(g) & REF_LONGTERM) || !k.refValid(g)) continue;
+      const p = k.refMm(g);
+      if (k.mmState(p) !== MM_ALIVE) continue;
+      const now = k.pageAt(p, k.refAddr(g));
+      if (!now || !k.samePage(now, k.refPage(g))) return false;
+    }
+    return true;
+  };
+
+  const anyThp = (s: Uint8Array, pred: (f: number, t: Census) => boolean): boolean => {
+    const t = census.take(s);
+    for (let f = 0; f < c.thps; f++) if (k.page_count(f) > 0 && pred(f, t)) return true;
+    return false;
+  };
+  const ptes = (t: Census, f: number) => {
+    let n = 0;
+    for (let i = 0; i < N; i++) n += t.pteMaps[f * N + i]!;
+    return n;
+  };
+  const mmsMapping = (s: Uint8Array, f: number): number => {
+    k.s = s;
+    let n = 0;
+    for (let p = 0; p < c.procs; p++) {
+      let m = k.pmd(p) === PMD_HUGE && k.pmdFolio(p) === f;
+      if (k.pmd(p) === PMD_TABLE) for (let i = 0; i < N; i++) if (k.pte(p, i) === 1 + f) m = true;
+      if (m) n++;
+    }
+    return n;
+  };
+
+  const list: Property[] = [
+    st('mapcount-accounting', dm
+      ? 'compound_mapcount = PMD maps - 1; _mapcount[i] = PTE maps of i + PageDoubleMap - 1; PageDoubleMap only while PMD-mapped; small _mapcount = maps - 1'
+      : '_entire_mapcount = PMD maps - 1; _mapcount[i] = PTE maps of i - 1; _nr_pages_mapped = PTE-mapped subpages; small _mapcount = maps - 1',
+      mapcountOk, 'thp-pte-mapped'),
+    st('refcount-accounting', 'every page\'s _refcount = its PMD and PTE mappings + GUP references held on it (and _pincount = pins); no mapping of a freed page', refcountOk, 'thp-pte-mapped'),
+    st('rss-accounting', 'each mm\'s MM_ANONPAGES = N per huge PMD + its anon PTEs', rssOk, 'thp-pte-mapped'),
+    st('rmap-integrity', 'every mm mapping a page has the page\'s anon_vma (page->mapping) in its VMA\'s anon_vma chain, so rmap walks find it', rmapOk, 'thp-shared'),
+    st('deposit', 'every anon huge PMD has exactly one deposited page table, and no deposit outlives its PMD', depositOk, 'thp-pmd-mapped'),
+  ];
+  if (ae)
+    list.push(st('anon-exclusive', 'a writable anon entry has PageAnonExclusive; an exclusive page (head, while PMD-mapped) is mapped exactly once', aeOk, 'thp-subpage-exclusive'));
+  if (pins)
+    list.push(st('pin-coherence', 'while an mm holds a long-term GUP reference taken through its own mapping and has not unmapped that address, the mapping still maps the referenced page', pinOk, 'longterm-pin-held'));
+  list.push(
+    { name: 'cow-no-steal', kind: 'action', description: 'a write fault that reuses a page (a PMD: the folio) does so only when no other mm maps it and no other mm holds a GUP reference on it', cover: 'cow-reuse-thp-subpage' },
+  );
+  if (c.tokens)
+    list.push({ name: 'private-isolation', kind: 'action', description: 'data an mm reads through its private mapping or its GUP reference changed only by its own writes', cover: 'read-checked' });
+  list.push({ name: 'vm-bug-on', kind: 'kernel-assertion', description: 'the model\'s VM_BUG_ON stand-ins: counter underflow, FOLL_PIN of a non-exclusive anon page (5.19+)' });
+  // covers
+  list.push(
+    cover('thp-pmd-mapped', 'a THP is mapped by a huge PMD', (s) => anyThp(s, (f, t) => t.pmdMaps[f]! > 0)),
+    cover('thp-pte-mapped', 'a THP subpage is mapped by a PTE', (s) => anyThp(s, (f, t) => ptes(t, f) > 0)),
+    cover('thp-shared', 'one THP is mapped by two mms', (s) => anyThp(s, (f) => mmsMapping(s, f) >= 2)),
+  );
+  if (dm) list.push(cover('thp-doublemap', 'a THP has PageDoubleMap set (PMD- and PTE-mapped at once)', (s) => anyThp(s, (f) => k.PageDoubleMap(f))));
+  list.push({ name: 'cow-reuse-thp-subpage', kind: 'sometimes', transition: true, description: 'a write fault reuses a subpage of a PTE-mapped THP' });
+  if (ae) list.push(cover('thp-subpage-exclusive', 'a PTE-mapped THP subpage is PageAnonExclusive', (s) => anyThp(s, (f, t) => t.pmdMaps[f] === 0 && k.s[k.F(f) + k.o.ANON_EXCLUSIVE] !== 0)));
+  if (gup) list.push(cover('gup-ref-held', 'a GUP reference is held', (s) => { k.s = s; for (let g = 0; g < k.o.R; g++) if (k.refUsed(g)) return true; return false; }));
+  if (pins) list.push(cover('longterm-pin-held', 'a long-term GUP reference is held over a still-mapped address', (s) => { k.s = s; for (let g = 0; g < k.o.R; g++) if (k.refUsed(g) && k.refKind(g) & REF_LONGTERM && k.refValid(g)) return true; return false; }));
+  if (c.tokens) list.push({ name: 'read-checked', kind: 'sometimes', transition: true, description: 'a read compares data with what the reader saw or wrote before' });
+  return list;
+}
