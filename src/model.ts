@@ -39,8 +39,8 @@ export interface Model {
   initStates(): Uint8Array[];
   /**
    * Successor of `src` under action `a`, written into `dst` (same length).
-   * Returns false, leaving dst untouched, if the action is disabled in src.
-   * Never mutates src. Guards are side-effect free.
+   * Returns false if the action is disabled in src (dst's content is then
+   * unspecified). Never mutates src. Guards are side-effect free.
    */
   apply(src: Uint8Array, a: number, dst: Uint8Array, ctx: StepContext): boolean;
   describe(a: number): ActionInfo;
@@ -48,6 +48,8 @@ export interface Model {
   decode(s: Uint8Array): IMap<string, number | string>;
   /** Optional one-line-per-entity text rendering of a state for traces. */
   render?(s: Uint8Array): string[];
+  /** Optional: called once before the state properties are evaluated on s (e.g. to count mappings once). */
+  prepare?(s: Uint8Array): void;
   /** Optional symmetry reduction: rewrite s in place to a canonical representative. */
   canonicalize?(s: Uint8Array): void;
   /** Human summary of the configuration (for reports). */

@@ -23,6 +23,8 @@ export interface PropertyBase {
 export interface StateProperty extends PropertyBase {
   readonly kind: 'always' | 'sometimes';
   check(s: Uint8Array): boolean;
+  /** for a violating state, one line saying what is wrong (not the hot path) */
+  explain?(s: Uint8Array): string | null;
 }
 
 /**

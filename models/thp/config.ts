@@ -23,7 +23,25 @@ export const OPS: Record<string, string> = {
   exit: 'process exit: exit_mmap zaps every mapping; held GUP references stay with their holder',
 };
 
-export const DEFAULT_OPS = ['read', 'write', 'fork', 'munmap', 'split_huge_pmd'];
+/** Operation groups: a group name in --ops enables each of its steps; a step name enables just that one. */
+export const OP_STEPS: Record<string, string[]> = {
+  mprotect: ['mprotect_ro', 'mprotect_rw'],
+  gup: ['get_user_pages', 'get_user_pages_w'],
+  pin: ['pin_user_pages', 'pin_user_pages_w', 'pin_user_pages_lt', 'pin_user_pages_lt_w'],
+};
+
+export const STEP_DOCS: Record<string, string> = {
+  mprotect_ro: 'mprotect(PROT_READ) of a range',
+  mprotect_rw: 'mprotect(PROT_READ|PROT_WRITE) of a range',
+  get_user_pages: 'get_user_pages(FOLL_GET), read-only',
+  get_user_pages_w: 'get_user_pages(FOLL_GET|FOLL_WRITE)',
+  pin_user_pages: 'pin_user_pages(FOLL_PIN), read-only',
+  pin_user_pages_w: 'pin_user_pages(FOLL_PIN|FOLL_WRITE)',
+  pin_user_pages_lt: 'pin_user_pages(FOLL_PIN|FOLL_LONGTERM), read-only (io_uring fixed buffer)',
+  pin_user_pages_lt_w: 'pin_user_pages(FOLL_PIN|FOLL_WRITE|FOLL_LONGTERM) (vfio); before 5.7 a long-term get_user_pages',
+};
+
+export const DEFAULT_OPS = ['write', 'fork', 'munmap', 'split_huge_pmd'];
 export const SPIN_OPS = ['fork', 'munmap', 'split_huge_pmd', 'write'];
 
 export const PROFILES: Record<string, string> = {
@@ -62,6 +80,14 @@ function posInt(v: unknown, name: string, min: number, max: number): number {
   return v;
 }
 
+export function hasGup(ops: Set<string>): boolean {
+  return [...OP_STEPS.gup!, ...OP_STEPS.pin!].some((o) => ops.has(o));
+}
+
+export function hasPin(ops: Set<string>): boolean {
+  return OP_STEPS.pin!.some((o) => ops.has(o));
+}
+
 export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   for (const k of Object.keys(raw)) if (!KEYS.includes(k)) throw new UsageError(`the thp model has no option '${k}'`);
   const profile = (raw.profile as string | undefined) ?? 'full';
@@ -77,10 +103,13 @@ export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   const core = profile === 'thp-core';
   const opsList = (raw.ops as string[] | undefined) ?? (core ? SPIN_OPS : DEFAULT_OPS);
   if (!Array.isArray(opsList) || opsList.length === 0) throw new UsageError('--ops needs at least one operation');
-  for (const o of opsList)
-    if (!(o in OPS)) throw new UsageError(`unknown operation '${o}' in --ops (known: ${Object.keys(OPS).join(', ')})`);
-  const ops = new Set(opsList);
-  const ranges = (set.ranges ?? (core ? 'halves' : 'basic')) as RangeSet;
+  const ops = new Set<string>();
+  for (const o of opsList) {
+    if (o in OP_STEPS) for (const st of OP_STEPS[o]!) ops.add(st);
+    else if (o in OPS || o in STEP_DOCS) ops.add(o);
+    else throw new UsageError(`unknown operation '${o}' in --ops (known: ${[...Object.keys(OPS), ...Object.keys(STEP_DOCS)].join(', ')})`);
+  }
+  const ranges = (set.ranges ?? 'halves') as RangeSet;
   if (!['basic', 'all', 'halves'].includes(ranges)) throw new UsageError(`unknown variant '${ranges}' for --set ranges (known: basic, all, halves)`);
   if (ranges === 'halves' && subpages % 2 !== 0) throw new UsageError(`--set ranges=halves needs an even --subpages, got ${subpages}`);
   const b = (raw.bounds as Record<string, string> | undefined) ?? {};
@@ -90,7 +119,7 @@ export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   const thps = bound('thps', core ? 1 : 2, 1, 4);
   const smalls = bound('smalls', procs * subpages, 0, 32);
   const refs = bound('refs', 2, 0, 4);
-  if ((ops.has('gup') || ops.has('pin')) && refs === 0) throw new UsageError('--ops gup/pin need --bound refs=1 or more');
+  if (hasGup(ops) && refs === 0) throw new UsageError('GUP operations in --ops need --bound refs=1 or more');
   const tokens = !core && (ops.has('read') || ops.has('read_ref'));
   return { era: era.id, flags, profile: profile as ThpConfig['profile'], procs, subpages, ops, ranges, thps, smalls, refs, tokens, smallRmap: !core, keepFreedMapping: core };
 }

@@ -3,7 +3,7 @@
  * shows which code it reached (TLC's action coverage, Rumur's cover). The
  * trace printer shows the points a step fired as its kernel path.
  */
-export const COVER_POINTS = [
+export const COVER_POINTS: readonly string[] = [
   'do_huge_pmd_anonymous_page',
   'do_anonymous_page: zero page',
   'do_anonymous_page: new page',
@@ -42,8 +42,46 @@ export const COVER_POINTS = [
   'bound: no free THP slot (fault falls back to PTEs)',
   'bound: small-page pool full (step not taken)',
   'bound: no free GUP reference slot',
-] as const;
+];
 
-export type CoverName = (typeof COVER_POINTS)[number];
-
-export const C = Object.fromEntries(COVER_POINTS.map((n, i) => [n, i])) as Record<CoverName, number>;
+/** Point ids by identifier (numeric constants keep Kern.cover cheap on the hot path). */
+export const CV = {
+  do_huge_pmd_anonymous_page: 0,
+  do_anonymous_page_zero_page: 1,
+  do_anonymous_page_new_page: 2,
+  do_huge_pmd_wp_page_reuse: 3,
+  do_huge_pmd_wp_page_copy_to_a_new_THP: 4,
+  do_huge_pmd_wp_page_fallback_copy_to_small_pages: 5,
+  do_huge_pmd_wp_page_split_PMD_and_fall_back: 6,
+  do_wp_page_reuse_THP_subpage: 7,
+  do_wp_page_reuse_small_page: 8,
+  do_wp_page_copy_wp_page_copy: 9,
+  do_wp_page_copy_the_zero_page: 10,
+  page_move_anon_rmap: 11,
+  fault_unshare_FAULT_FLAG_UNSHARE: 12,
+  copy_huge_pmd: 13,
+  copy_huge_pmd_maybe_pinned_split_and_copy_PTEs: 14,
+  copy_present_pte: 15,
+  copy_present_page_early_COW_of_a_maybe_pinned_page: 16,
+  zap_huge_pmd: 17,
+  zap_pte_range: 18,
+  free_pgtables: 19,
+  split_huge_pmd: 20,
+  split_huge_pmd_set_PageDoubleMap: 21,
+  split_huge_pmd_clear_PageDoubleMap: 22,
+  split_huge_page: 23,
+  split_huge_page_EBUSY_extra_references: 24,
+  follow_page_take_reference: 25,
+  gup_break_COW_FOLL_WRITE: 26,
+  gup_forced_COW_break_on_read_5_8: 27,
+  put_page_unpin_user_page: 28,
+  read_through_a_mapping: 29,
+  read_through_a_GUP_reference: 30,
+  write_to_a_writable_entry: 31,
+  mprotect_write_protect: 32,
+  mprotect_allow_write: 33,
+  exit_mmap: 34,
+  bound_no_free_THP_slot_fault_falls_back_to_PTEs: 35,
+  bound_small_page_pool_full_step_not_taken: 36,
+  bound_no_free_GUP_reference_slot: 37,
+} as const;

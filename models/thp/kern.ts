@@ -3,9 +3,10 @@
  * packed vector with the kernel's names, so mm/*.ts reads like the C it
  * mirrors. Harness helpers (no kernel counterpart) are camelCase.
  */
+import { CV } from './coverage.js';
 import type { StepContext } from '../../src/model.js';
 import type { ThpConfig } from './config.js';
-import { C, type CoverName } from './coverage.js';
+
 import {
   MM_ALIVE, PMD_HUGE, PMD_NONE, PMD_TABLE, PTE_NONE, REF_PIN, REF_USED, TOKEN_NONE, TOKEN_ZERO, ZERO_PTE, type Offsets,
 } from './layout.js';
@@ -41,8 +42,8 @@ export class Kern {
     this.ALL = (1 << c.subpages) - 1;
   }
 
-  cover(n: CoverName): void {
-    this.ctx.cover(C[n]);
+  cover(point: number): void {
+    this.ctx.cover(point);
   }
 
   /** VM_BUG_ON stand-in: the step is reported and its successor not explored. */
@@ -296,7 +297,7 @@ export class Kern {
   }
   allocSmall(): number {
     for (let k = 0; k < this.c.smalls; k++) if (this.smallRef(k) === 0) return k;
-    this.cover('bound: small-page pool full (step not taken)');
+    this.cover(CV.bound_small_page_pool_full_step_not_taken);
     this.blocked = true;
     return -1;
   }

@@ -5,7 +5,7 @@
  * left out of the vector (offset -1), so traces show only what that kernel has.
  */
 import { Layout } from '../../src/state/layout.js';
-import type { ThpConfig } from './config.js';
+import { hasGup, type ThpConfig } from './config.js';
 
 export const MM_UNUSED = 0;
 export const MM_ALIVE = 1;
@@ -97,11 +97,11 @@ const pteName = (c: ThpConfig) => (v: number): string => {
 export function buildLayout(c: ThpConfig): { layout: Layout; o: Offsets } {
   const L = new Layout();
   const N = c.subpages;
-  const bits = (v: number) => (v === 0 ? '-' : Array.from({ length: N }, (_, i) => ((v >> i) & 1 ? '1' : '0')).join(''));
+  const bits = (v: number) => (Array.from({ length: N }, (_, i) => ((v >> i) & 1 ? '1' : '0')).join(''));
   const chain = (v: number) => (v === 0 ? '{}' : `{${Array.from({ length: 8 }, (_, i) => i).filter((i) => (v >> i) & 1).map((i) => `av${i}`).join(',')}}`);
   const ae = hasAnonExclusive(c);
   const pin = c.flags.foll_pin === 'yes';
-  const o = { N, P: c.procs, T: c.thps, S: c.smalls, R: c.ops.has('gup') || c.ops.has('pin') ? c.refs : 0 } as Offsets;
+  const o = { N, P: c.procs, T: c.thps, S: c.smalls, R: hasGup(c.ops) ? c.refs : 0 } as Offsets;
   let first = -1;
   const mark = (off: number) => {
     if (first < 0) first = off;

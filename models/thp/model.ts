@@ -3,6 +3,7 @@
  * one action. Each action is one atomic step of one mm (or of the kernel on a
  * folio / a held reference), named after the syscall or kernel entry point.
  */
+import { CV } from './coverage.js';
 import { OrderedMap } from 'immutable';
 import type { ActionInfo, Model, StepContext } from '../../src/model.js';
 import { isStateProperty } from '../../src/property.js';
@@ -11,7 +12,7 @@ import type { ThpConfig } from './config.js';
 import { Kern, type PropIds } from './kern.js';
 import { exit_mmap } from './kernel/exit.js';
 import { dup_mmap } from './kernel/fork.js';
-import { buildLayout, MM_ALIVE, MM_UNUSED, PMD_HUGE, TOKEN_NONE, TOKEN_ZERO } from './layout.js';
+import { buildLayout, MM_ALIVE, MM_UNUSED, PMD_HUGE, PMD_TABLE, TOKEN_NONE } from './layout.js';
 import { gupOne, putRef, type GupFlags } from './mm/gup.js';
 import { __split_huge_pmd, split_huge_page } from './mm/huge_memory.js';
 import { madvise_dontneed } from './mm/madvise.js';
@@ -105,11 +106,9 @@ export function createThpModel(c: ThpConfig): Model {
     if (c.ops.has('fork')) acts.push({ op: 'fork', who: p, arg: 0 });
     if (c.ops.has('munmap')) for (const m of ranges) acts.push({ op: 'munmap', who: p, arg: m });
     if (c.ops.has('madvise_dontneed')) for (const m of ranges) acts.push({ op: 'madvise_dontneed', who: p, arg: m });
-    if (c.ops.has('mprotect')) for (const m of ranges) acts.push({ op: 'mprotect_ro', who: p, arg: m }, { op: 'mprotect_rw', who: p, arg: m });
+    for (const op of ['mprotect_ro', 'mprotect_rw'] as Op[]) if (c.ops.has(op)) for (const m of ranges) acts.push({ op, who: p, arg: m });
     if (c.ops.has('split_huge_pmd')) acts.push({ op: 'split_huge_pmd', who: p, arg: 0 });
-    if (c.ops.has('gup')) for (const op of ['get_user_pages', 'get_user_pages_w'] as Op[]) for (let a = 0; a < N; a++) acts.push({ op, who: p, arg: a });
-    if (c.ops.has('pin'))
-      for (const op of ['pin_user_pages', 'pin_user_pages_w', 'pin_user_pages_lt', 'pin_user_pages_lt_w'] as Op[]) for (let a = 0; a < N; a++) acts.push({ op, who: p, arg: a });
+    for (const op of Object.keys(GUP) as Op[]) if (c.ops.has(op)) for (let a = 0; a < N; a++) acts.push({ op, who: p, arg: a });
     if (c.ops.has('exit')) acts.push({ op: 'exit', who: p, arg: 0 });
   }
   if (c.ops.has('split_huge_page')) for (let f = 0; f < c.thps; f++) acts.push({ op: 'split_huge_page', who: f, arg: 0 });
@@ -241,7 +240,7 @@ export function createThpModel(c: ThpConfig): Model {
         putRef(k, p);
         return true;
       case 'read_ref': {
-        k.cover('read through a GUP reference');
+        k.cover(CV.read_through_a_GUP_reference);
         const exp = k.s[k.G(p) + o.R_EXPECT]!;
         const now = k.content(k.refPage(p));
         if (exp !== TOKEN_NONE) {
@@ -257,7 +256,7 @@ export function createThpModel(c: ThpConfig): Model {
   };
 
   const readData = (k: Kern, p: number, a: number) => {
-    k.cover('read through a mapping');
+    k.cover(CV.read_through_a_mapping);
     const now = k.content(k.pageAt(p, a));
     const exp = k.expect(p, a);
     if (exp !== TOKEN_NONE) {
@@ -268,7 +267,7 @@ export function createThpModel(c: ThpConfig): Model {
   };
 
   const writeData = (k: Kern, p: number, a: number) => {
-    k.cover('write to a writable entry');
+    k.cover(CV.write_to_a_writable_entry);
     const pg = k.pageAt(p, a)!;
     const t = k.freshToken();
     k.setContent(pg, t);
@@ -298,16 +297,25 @@ export function createThpModel(c: ThpConfig): Model {
       if (off >= o.thp) return kr.page_count(Math.floor((off - o.thp) / o.thpStride)) > 0;
       return kr.mmState(Math.floor((off - o.mm) / o.mmStride)) !== MM_UNUSED;
     };
+    // fields that mean nothing in this state are left out, so diffs show only what the kernel would
+    const meaningless = (off: number): boolean => {
+      if (off < o.mm || off >= o.thp) return false;
+      const p = Math.floor((off - o.mm) / o.mmStride);
+      const r = off - o.mm - p * o.mmStride;
+      const pmd = kr.pmd(p);
+      if (r === o.PMD_FOLIO || r === o.PMD_WRITE) return pmd !== PMD_HUGE;
+      if ((r >= o.PTE && r < o.PTE + N) || r === o.PTE_WRITE) return pmd !== PMD_TABLE;
+      return false;
+    };
     return OrderedMap<string, number | string>().withMutations((m) => {
       for (const f of layout.table) {
-        if (!live(f.offset)) continue;
+        if (!live(f.offset) || meaningless(f.offset)) continue;
         const v = layout.value(s, f);
         m.set(f.name, f.format ? f.format(v) : v);
       }
     });
   };
 
-  void TOKEN_ZERO;
   return {
     id: 'thp',
     layout,

@@ -5,7 +5,7 @@
  * never against the counters themselves.
  */
 import type { Property } from '../../src/property.js';
-import type { ThpConfig } from './config.js';
+import { hasGup, hasPin, type ThpConfig } from './config.js';
 import type { Kern } from './kern.js';
 import { hasAnonExclusive, MM_ALIVE, PMD_HUGE, PMD_TABLE, PTE_NONE, REF_LONGTERM, ZERO_PTE } from './layout.js';
 
@@ -28,9 +28,18 @@ class Census {
     this.smallRefs = new Int32Array(c.smalls);
     this.smallPins = new Int32Array(c.smalls);
   }
+  private key = new Uint8Array(0);
+  /** Count for state s; the properties of one state share one count (compared byte for byte). */
   take(s: Uint8Array): this {
     const k = this.k;
     k.s = s;
+    const key = this.key;
+    if (key.length === s.length) {
+      let same = true;
+      for (let i = 0; i < s.length; i++) if (key[i] !== s[i]) { same = false; break; }
+      if (same) return this;
+    }
+    this.key = Uint8Array.from(s);
     this.pmdMaps.fill(0);
     this.pteMaps.fill(0);
     this.smallMaps.fill(0);
@@ -70,95 +79,100 @@ export function thpProperties(c: ThpConfig, k: Kern): Property[] {
   const N = c.subpages;
   const dm = c.flags.mapcount === 'doublemap';
   const ae = hasAnonExclusive(c);
-  const gup = c.ops.has('gup') || c.ops.has('pin');
-  const pins = c.ops.has('pin');
-  const st = (name: string, description: string, check: (s: Uint8Array) => boolean, cover?: string): Property => ({ name, kind: 'always', description, check, cover });
+  const gup = hasGup(c.ops);
+  const pins = hasPin(c.ops);
+  const st = (name: string, description: string, why: (s: Uint8Array) => string | null, cover?: string): Property => ({
+    name, kind: 'always', description, cover, check: (s: Uint8Array) => why(s) === null, explain: why,
+  });
+  const node = (m: number) => (m === 0 ? 'NULL' : `av${m - 1}`);
+  const chainName = (ch: number) => `{${[...Array(8).keys()].filter((i) => (ch >> i) & 1).map((i) => `av${i}`).join(',')}}`;
+  const pageName = (pg: { thp: boolean; idx: number; sub: number }) => (pg.thp ? `F${pg.idx}[${pg.sub}]` : `S${pg.idx}`);
   const cover = (name: string, description: string, check: (s: Uint8Array) => boolean): Property => ({ name, kind: 'sometimes', description, check });
 
-  const mapcountOk = (s: Uint8Array): boolean => {
+  const mapcountOk = (s: Uint8Array): string | null => {
     const t = census.take(s);
     for (let f = 0; f < c.thps; f++) {
       if (k.page_count(f) === 0) {
-        if (t.pmdMaps[f]! > 0) return false;
-        for (let i = 0; i < N; i++) if (t.pteMaps[f * N + i]! > 0) return false;
+        if (t.pmdMaps[f]! > 0) return `a PMD maps freed folio F${f}`;
+        for (let i = 0; i < N; i++) if (t.pteMaps[f * N + i]! > 0) return `a PTE maps subpage ${i} of freed folio F${f}`;
         continue;
       }
       const pmd = t.pmdMaps[f]!;
       const d = k.PageDoubleMap(f) ? 1 : 0;
-      if (k.compound_mapcount_raw(f) !== pmd - 1) return false;
-      if (d && pmd < 1) return false;
+      if (k.compound_mapcount_raw(f) !== pmd - 1) return `F${f}.compound_mapcount = ${k.compound_mapcount_raw(f)}, but ${pmd} PMDs map it (expected ${pmd - 1})`;
+      if (d && pmd < 1) return `F${f} has PageDoubleMap set but no PMD maps it`;
       let mapped = 0;
       for (let i = 0; i < N; i++) {
         const pte = t.pteMaps[f * N + i]!;
         if (pte > 0) mapped++;
-        if (k.mapcount_raw(f, i) !== pte + d - 1) return false;
+        if (k.mapcount_raw(f, i) !== pte + d - 1) return `F${f}._mapcount[${i}] = ${k.mapcount_raw(f, i)}, but ${pte} PTEs map subpage ${i}${d ? ' and PageDoubleMap adds 1' : ''} (expected ${pte + d - 1})`;
       }
-      if (!dm && k.s[k.F(f) + k.o.NR_PAGES_MAPPED] !== mapped) return false;
+      if (!dm && k.s[k.F(f) + k.o.NR_PAGES_MAPPED] !== mapped) return `F${f}._nr_pages_mapped = ${k.s[k.F(f) + k.o.NR_PAGES_MAPPED]}, but ${mapped} subpages are PTE-mapped`;
     }
     for (let q = 0; q < c.smalls; q++) {
-      if (k.smallRef(q) === 0 && t.smallMaps[q]! > 0) return false;
-      if (k.smallRef(q) > 0 && k.smallMapRaw(q) !== t.smallMaps[q]! - 1) return false;
+      if (k.smallRef(q) === 0 && t.smallMaps[q]! > 0) return `a PTE maps freed page S${q}`;
+      if (k.smallRef(q) > 0 && k.smallMapRaw(q) !== t.smallMaps[q]! - 1) return `S${q}._mapcount = ${k.smallMapRaw(q)}, but ${t.smallMaps[q]} PTEs map it`;
     }
-    return true;
+    return null;
   };
 
-  const refcountOk = (s: Uint8Array): boolean => {
+  const refcountOk = (s: Uint8Array): string | null => {
     const t = census.take(s);
     for (let f = 0; f < c.thps; f++) {
       let maps = t.pmdMaps[f]!;
       for (let i = 0; i < N; i++) maps += t.pteMaps[f * N + i]!;
-      if (k.page_count(f) !== maps + t.thpRefs[f]!) return false;
-      if (k.o.PINCOUNT >= 0 && k.pincount(f) !== t.thpPins[f]!) return false;
+      if (k.page_count(f) !== maps + t.thpRefs[f]!) return `F${f}._refcount = ${k.page_count(f)}, but it has ${maps} mappings and ${t.thpRefs[f]} GUP references`;
+      if (k.o.PINCOUNT >= 0 && k.pincount(f) !== t.thpPins[f]!) return `F${f}._pincount = ${k.pincount(f)}, but ${t.thpPins[f]} pins are held`;
     }
     for (let q = 0; q < c.smalls; q++) {
-      if (k.smallRef(q) !== t.smallMaps[q]! + t.smallRefs[q]!) return false;
-      if (k.o.S_PINCOUNT >= 0 && k.s[k.S(q) + k.o.S_PINCOUNT] !== t.smallPins[q]!) return false;
+      if (k.smallRef(q) !== t.smallMaps[q]! + t.smallRefs[q]!) return `S${q}._refcount = ${k.smallRef(q)}, but it has ${t.smallMaps[q]} mappings and ${t.smallRefs[q]} GUP references`;
+      if (k.o.S_PINCOUNT >= 0 && k.s[k.S(q) + k.o.S_PINCOUNT] !== t.smallPins[q]!) return `S${q} pin count ${k.s[k.S(q) + k.o.S_PINCOUNT]}, but ${t.smallPins[q]} pins are held`;
     }
-    return true;
+    return null;
   };
 
-  const rssOk = (s: Uint8Array): boolean => {
+  const rssOk = (s: Uint8Array): string | null => {
     k.s = s;
     for (let p = 0; p < c.procs; p++) {
       let n = 0;
       if (k.pmd(p) === PMD_HUGE) n = N;
       else if (k.pmd(p) === PMD_TABLE) for (let i = 0; i < N; i++) if (k.pte(p, i) !== PTE_NONE && k.pte(p, i) !== ZERO_PTE) n++;
-      if (k.s[k.mm(p) + k.o.RSS_ANON] !== n) return false;
+      if (k.s[k.mm(p) + k.o.RSS_ANON] !== n) return `mm${p} rss[MM_ANONPAGES] = ${k.s[k.mm(p) + k.o.RSS_ANON]}, but it maps ${n} anon pages`;
     }
-    return true;
+    return null;
   };
 
-  const rmapOk = (s: Uint8Array): boolean => {
+  const rmapOk = (s: Uint8Array): string | null => {
     k.s = s;
     for (let p = 0; p < c.procs; p++) {
       if (k.mmState(p) !== MM_ALIVE) continue;
       const chain = k.chain(p);
       const inChain = (m: number) => m !== 0 && ((chain >> (m - 1)) & 1) === 1;
-      if (k.pmd(p) === PMD_HUGE && !inChain(k.mapping(k.pmdFolio(p)))) return false;
+      if (k.pmd(p) === PMD_HUGE && !inChain(k.mapping(k.pmdFolio(p)))) return `mm${p} maps F${k.pmdFolio(p)} by a huge PMD, but F${k.pmdFolio(p)}.mapping = ${node(k.mapping(k.pmdFolio(p)))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks miss mm${p}`;
       if (k.pmd(p) === PMD_TABLE)
         for (let i = 0; i < N; i++) {
           const pg = k.pageOfPte(k.pte(p, i), i);
           if (!pg || (!pg.thp && !c.smallRmap)) continue;
-          if (!inChain(k.anonMapping(pg))) return false;
+          if (!inChain(k.anonMapping(pg))) return `mm${p} maps ${pageName(pg)} at subpage ${i}, but its mapping = ${node(k.anonMapping(pg))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks (migration, reclaim, split) miss mm${p}`;
         }
     }
-    return true;
+    return null;
   };
 
-  const depositOk = (s: Uint8Array): boolean => {
+  const depositOk = (s: Uint8Array): string | null => {
     k.s = s;
-    for (let p = 0; p < c.procs; p++) if (k.s[k.mm(p) + k.o.DEPOSIT] !== (k.pmd(p) === PMD_HUGE ? 1 : 0)) return false;
-    return true;
+    for (let p = 0; p < c.procs; p++) if (k.s[k.mm(p) + k.o.DEPOSIT] !== (k.pmd(p) === PMD_HUGE ? 1 : 0)) return `mm${p} has ${k.s[k.mm(p) + k.o.DEPOSIT]} deposited tables with ${k.pmd(p) === PMD_HUGE ? 'one huge PMD' : 'no huge PMD'}`;
+    return null;
   };
 
-  const aeOk = (s: Uint8Array): boolean => {
+  const aeOk = (s: Uint8Array): string | null => {
     const t = census.take(s);
     for (let p = 0; p < c.procs; p++) {
-      if (k.pmd(p) === PMD_HUGE && k.pmdWrite(p) && !k.aeThp(k.pmdFolio(p), 0)) return false;
+      if (k.pmd(p) === PMD_HUGE && k.pmdWrite(p) && !k.aeThp(k.pmdFolio(p), 0)) return `mm${p}'s huge PMD is writable but F${k.pmdFolio(p)}'s head is not PageAnonExclusive`;
       if (k.pmd(p) === PMD_TABLE)
         for (let i = 0; i < N; i++) {
           const pg = k.pageOfPte(k.pte(p, i), i);
-          if (pg && k.pteWrite(p, i) && !k.PageAnonExclusive(pg)) return false;
+          if (pg && k.pteWrite(p, i) && !k.PageAnonExclusive(pg)) return `mm${p}'s PTE ${i} is writable but ${pageName(pg)} is not PageAnonExclusive`;
         }
     }
     for (let f = 0; f < c.thps; f++) {
@@ -167,23 +181,23 @@ export function thpProperties(c: ThpConfig, k: Kern): Property[] {
       let ptes = 0;
       for (let i = 0; i < N; i++) ptes += t.pteMaps[f * N + i]!;
       if (pmd > 0) {
-        if (k.aeThp(f, 0) && (pmd !== 1 || ptes !== 0)) return false;
-      } else for (let i = 0; i < N; i++) if (k.aeThp(f, i) && t.pteMaps[f * N + i] !== 1) return false;
+        if (k.aeThp(f, 0) && (pmd !== 1 || ptes !== 0)) return `F${f}'s head is PageAnonExclusive but ${pmd} PMDs and ${ptes} PTEs map the folio`;
+      } else for (let i = 0; i < N; i++) if (k.aeThp(f, i) && t.pteMaps[f * N + i]! > 1) return `F${f}[${i}] is PageAnonExclusive but ${t.pteMaps[f * N + i]} PTEs map it`;
     }
-    for (let q = 0; q < c.smalls; q++) if (k.smallRef(q) > 0 && k.aeSmall(q) && t.smallMaps[q] !== 1) return false;
-    return true;
+    for (let q = 0; q < c.smalls; q++) if (k.smallRef(q) > 0 && k.aeSmall(q) && t.smallMaps[q]! > 1) return `S${q} is PageAnonExclusive but ${t.smallMaps[q]} PTEs map it`;
+    return null;
   };
 
-  const pinOk = (s: Uint8Array): boolean => {
+  const pinOk = (s: Uint8Array): string | null => {
     k.s = s;
     for (let g = 0; g < k.o.R; g++) {
       if (!k.refUsed(g) || !(k.refKind(g) & REF_LONGTERM) || !k.refValid(g)) continue;
       const p = k.refMm(g);
       if (k.mmState(p) !== MM_ALIVE) continue;
       const now = k.pageAt(p, k.refAddr(g));
-      if (!now || !k.samePage(now, k.refPage(g))) return false;
+      if (!now || !k.samePage(now, k.refPage(g))) return `mm${p} holds long-term gup${g} on ${pageName(k.refPage(g))} taken at subpage ${k.refAddr(g)}, but its mapping there now ${now ? `maps ${pageName(now)}` : 'is empty'}: the device and the process see different pages`;
     }
-    return true;
+    return null;
   };
 
   const anyThp = (s: Uint8Array, pred: (f: number, t: Census) => boolean): boolean => {
@@ -218,7 +232,7 @@ export function thpProperties(c: ThpConfig, k: Kern): Property[] {
     st('deposit', 'every anon huge PMD has exactly one deposited page table, and no deposit outlives its PMD', depositOk, 'thp-pmd-mapped'),
   ];
   if (ae)
-    list.push(st('anon-exclusive', 'a writable anon entry has PageAnonExclusive; an exclusive page (head, while PMD-mapped) is mapped exactly once', aeOk, 'thp-subpage-exclusive'));
+    list.push(st('anon-exclusive', 'a writable anon entry has PageAnonExclusive; an exclusive page (the head, while PMD-mapped) is mapped at most once (zap leaves the bit on an unmapped subpage)', aeOk, 'thp-subpage-exclusive'));
   if (pins)
     list.push(st('pin-coherence', 'while an mm holds a long-term GUP reference taken through its own mapping and has not unmapped that address, the mapping still maps the referenced page', pinOk, 'longterm-pin-held'));
   list.push(

@@ -1,9 +1,11 @@
 /**
  * The one expand/check step every search strategy shares, and the worker
- * threads run: expand a slice of packed states, fingerprint each successor,
- * evaluate the properties on it, and write everything into flat buffers that
- * can be transferred between threads. Dedupe happens in the caller, in slice
- * order, so results do not depend on how the frontier was cut.
+ * threads run: evaluate the state properties of each state in a slice (each
+ * distinct state is expanded, so evaluated, exactly once), expand it,
+ * fingerprint each successor, evaluate the transition properties, and write
+ * everything into flat buffers that can be transferred between threads.
+ * Dedupe happens in the caller, in slice order, so results do not depend on
+ * how the frontier was cut.
  */
 import type { Model, StepContext } from '../model.js';
 import { isStateProperty } from '../property.js';
@@ -21,6 +23,8 @@ export interface SliceResult {
   states: Uint8Array;
   /** per cover point, how often it fired while expanding the slice */
   cover: Float64Array;
+  /** per state of the slice, `maskWords` words of state-property bits */
+  parentMasks: Uint32Array;
 }
 
 export function maskWordsFor(m: Model): number {
@@ -75,15 +79,22 @@ export class Expander implements StepContext {
     if (this.enabled[prop]) this.mask[prop >>> 5]! |= 1 << (prop & 31);
   }
 
-  /** Property bits of a state on its own (initial states). */
-  evaluate(s: Uint8Array): Uint32Array {
-    const mask = new Uint32Array(this.mw);
+  /** State-property bits of s, written at out[at .. at + maskWords). */
+  evaluateInto(s: Uint8Array, out: Uint32Array, at: number): void {
     const props = this.model.properties;
+    if (this.stateProps.length > 0) this.model.prepare?.(s);
     for (const p of this.stateProps) {
       const prop = props[p]!;
-      if (isStateProperty(prop) && prop.check(s) !== (prop.kind === 'always')) mask[p >>> 5]! |= 1 << (p & 31);
+      if (isStateProperty(prop) && prop.check(s) !== (prop.kind === 'always')) out[at + (p >>> 5)]! |= 1 << (p & 31);
     }
-    return mask;
+  }
+
+  /** State-property bits of `count` states (ones that will not be expanded: cut by a bound). */
+  evaluate(slice: Uint8Array, count: number): Uint32Array {
+    const n = this.n;
+    const out = new Uint32Array(count * this.mw);
+    for (let k = 0; k < count; k++) this.evaluateInto(slice.subarray(k * n, k * n + n), out, k * this.mw);
+    return out;
   }
 
   /** Expand `count` states stored back to back in `slice`. */
@@ -98,10 +109,12 @@ export class Expander implements StepContext {
     let states = new Uint8Array(cap * n);
     let out = 0;
     this.cov = new Float64Array(m.coverPoints.length);
+    const parentMasks = new Uint32Array(count * mw);
     const dst = this.scratch;
     const A = m.actionCount;
     for (let k = 0; k < count; k++) {
       const src = slice.subarray(k * n, k * n + n);
+      this.evaluateInto(src, parentMasks, k * mw);
       for (let a = 0; a < A; a++) {
         this.mask.fill(0);
         if (!m.apply(src, a, dst, this)) continue;
@@ -109,10 +122,6 @@ export class Expander implements StepContext {
         for (const p of this.transProps) {
           const prop = props[p]!;
           if (!isStateProperty(prop) && prop.check && !prop.check(src, a, dst)) this.mask[p >>> 5]! |= 1 << (p & 31);
-        }
-        for (const p of this.stateProps) {
-          const prop = props[p]!;
-          if (isStateProperty(prop) && prop.check(dst) !== (prop.kind === 'always')) this.mask[p >>> 5]! |= 1 << (p & 31);
         }
         fingerprintWords(this.scratchWords, 0, n >>> 2, this.fp);
         if (out === cap) {
@@ -140,6 +149,7 @@ export class Expander implements StepContext {
       meta: meta.slice(0, out * rec),
       states: states.slice(0, out * n),
       cover: this.cov,
+      parentMasks,
     };
   }
 }

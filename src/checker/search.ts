@@ -10,7 +10,7 @@ import type { Model } from '../model.js';
 import { isStateProperty } from '../property.js';
 import { FingerprintSet, FullStateSet, type VisitedSet } from '../fpset/fpset.js';
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
-import { Expander, META_FIXED, maskHas, type SliceResult } from './expand.js';
+import { Expander, META_FIXED, maskHas, maskWordsFor, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
 import { NO_PARENT, ParentStore } from './store.js';
 
@@ -101,13 +101,21 @@ class Run {
     this.coverage = new Float64Array(model.coverPoints.length);
     this.isState = model.properties.map(isStateProperty);
     this.isAssert = model.properties.map((p) => p.kind === 'kernel-assertion');
+    this.maskWords = maskWordsFor(model);
   }
+  readonly maskWords: number;
 
-  /** Record the property bits of a transition or a new state; `path` is built lazily, only for first findings. */
-  note(meta: Uint32Array, base: number, wantState: boolean, path: () => Path): void {
+  /**
+   * Record the property bits (words[at..]) of a transition or of a state; the
+   * path is built lazily, only for first findings.
+   */
+  note(words: Uint32Array, at: number, wantState: boolean, path: () => Path): void {
+    let any = 0;
+    for (let w = 0; w < this.maskWords; w++) any |= words[at + w]!;
+    if (any === 0) return;
     const f = this.findings;
     for (let p = 0; p < f.length; p++) {
-      if (f[p] !== null || this.isState[p] !== wantState || !maskHas(meta, base, p)) continue;
+      if (f[p] !== null || this.isState[p] !== wantState || (words[at + (p >>> 5)]! & (1 << (p & 31))) === 0) continue;
       f[p] = path();
       if (this.opts.failFast && this.model.properties[p]!.kind !== 'sometimes') {
         this.stopped = true;
@@ -117,8 +125,16 @@ class Run {
   }
 
   hasAssert(meta: Uint32Array, base: number): boolean {
+    let any = 0;
+    for (let w = 0; w < this.maskWords; w++) any |= meta[base + META_FIXED + w]!;
+    if (any === 0) return false;
     for (let p = 0; p < this.isAssert.length; p++) if (this.isAssert[p] && maskHas(meta, base, p)) return true;
     return false;
+  }
+
+  /** State findings of states `first..first+count-1` (ids) from their evaluated masks. */
+  noteStates(masks: Uint32Array, mw: number, count: number, idOf: (j: number) => number): void {
+    for (let j = 0; j < count && !this.stopped; j++) this.note(masks, j * mw, true, () => this.store.pathTo(idOf(j)));
   }
 
   full(): boolean {
@@ -186,8 +202,8 @@ class Run {
   }
 }
 
-/** Initial states: canonicalised, deduplicated, checked; returns their numbers and vectors. */
-function seed(run: Run, ex: Expander): { ids: number[]; states: Uint8Array[] } {
+/** Initial states: canonicalised and deduplicated (their properties are evaluated when they are expanded). */
+function seed(run: Run): { ids: number[]; states: Uint8Array[] } {
   const ids: number[] = [];
   const states: Uint8Array[] = [];
   run.model.initStates().forEach((s0, i) => {
@@ -197,10 +213,6 @@ function seed(run: Run, ex: Expander): { ids: number[]; states: Uint8Array[] } {
     const fp = fingerprint(s);
     if (!run.visited.add(s, fp.hi, fp.lo)) return;
     const id = run.store.push(NO_PARENT, i);
-    const mask = ex.evaluate(s);
-    const meta = new Uint32Array(META_FIXED + mask.length);
-    meta.set(mask, META_FIXED);
-    run.note(meta, 0, true, () => ({ init: i, actions: [] }));
     ids.push(id);
     states.push(s);
   });
@@ -227,17 +239,31 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   }
   const n = model.stateBytes;
   try {
-    const init = seed(run, local);
+    const init = seed(run);
     let frontier = new Uint8Array(init.states.length * n);
     init.states.forEach((s, i) => frontier.set(s, i * n));
     let base = init.ids[0] ?? 0;
     let count = init.ids.length;
+    // what was stored but not expanded when a bound stopped the search: still checked
+    let levelBase = base;
+    let levelCount = count;
+    let levelFrontier = frontier;
+    let merged = 0;
+    let leftover: { states: Uint8Array; count: number; base: number } | null = null;
+    let cutAtTop = false;
     while (count > 0 && !run.stopped) {
       if (opts.maxDepth !== undefined && run.depth >= opts.maxDepth) {
         run.cut = `depth bound reached (--depth ${opts.maxDepth}) with ${count} states unexpanded`;
         break;
       }
-      if (run.timeUp()) break;
+      if (run.timeUp()) {
+        cutAtTop = true;
+        break;
+      }
+      levelBase = base;
+      levelCount = count;
+      levelFrontier = frontier;
+      merged = 0;
       const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(4096, Math.max(64, Math.ceil(count / (workers * 8)))) : 2048));
       // Dispatch all slices (the pool queues them); merge strictly in slice order.
       const pending: Promise<SliceResult>[] = [];
@@ -261,13 +287,16 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         const r = await pending.shift()!;
         fill();
         run.addCover(r.cover);
+        run.noteStates(r.parentMasks, r.maskWords, Math.min(slice, count - k * slice), (j) => base + k * slice + j);
+        merged = Math.min(count, (k + 1) * slice);
+        if (run.stopped) break;
         const rec = META_FIXED + r.maskWords;
         for (let j = 0; j < r.count; j++) {
           const b = j * rec;
           const parent = base + k * slice + r.meta[b]!;
           const action = r.meta[b + 1]!;
           run.transitions++;
-          run.note(r.meta, b, false, () => {
+          run.note(r.meta, b + META_FIXED, false, () => {
             const p = run.store.pathTo(parent);
             p.actions.push(action);
             return p;
@@ -276,8 +305,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           if (run.hasAssert(r.meta, b)) continue; // the kernel would have crashed: not a state
           const st = r.states.subarray(j * n, j * n + n);
           if (!run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) continue;
-          const id = run.store.push(parent, action);
-          run.note(r.meta, b, true, () => run.store.pathTo(id));
+          run.store.push(parent, action);
           if ((nextCount + 1) * n > next.length) {
             const g = new Uint8Array(next.length * 2);
             g.set(next);
@@ -293,6 +321,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       if (run.stopped) {
         // keep pending worker results from leaking as unhandled rejections
         await Promise.allSettled(pending);
+        leftover = { states: next, count: nextCount, base: nextBase };
         break;
       }
       run.depth++;
@@ -300,6 +329,21 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       base = nextBase;
       count = nextCount;
       run.progress(count);
+    }
+    if (run.cut !== null && !run.opts.failFast) {
+      const unexpanded = (states: Uint8Array, from: number, c: number, first: number) => {
+        if (c <= 0) return;
+        const masks = local.evaluate(states.subarray(from * n, (from + c) * n), c);
+        const stopped = run.stopped;
+        run.stopped = false;
+        run.noteStates(masks, maskWordsFor(model), c, (j) => first + from + j);
+        run.stopped = stopped;
+      };
+      if (count > 0 && (cutAtTop || run.cut.startsWith('depth'))) unexpanded(frontier, 0, count, base);
+      else {
+        unexpanded(levelFrontier, merged, levelCount - merged, levelBase);
+        if (leftover) unexpanded(leftover.states, 0, leftover.count, leftover.base);
+      }
     }
     run.progress(0, true);
     return run.result(true, workers);
@@ -313,7 +357,7 @@ async function dfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   const ex = new Expander(model, opts.properties ? new Set(opts.properties) : undefined);
   const n = model.stateBytes;
   const maxDepth = opts.maxDepth ?? 1000;
-  const init = seed(run, ex);
+  const init = seed(run);
   const stack: { id: number; depth: number; s: Uint8Array }[] = [];
   for (let i = init.ids.length - 1; i >= 0; i--) stack.push({ id: init.ids[i]!, depth: 0, s: init.states[i]! });
   let cutByDepth = 0;
@@ -323,17 +367,19 @@ async function dfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
     if (top.depth > run.depth) run.depth = top.depth;
     if (top.depth >= maxDepth) {
       cutByDepth++;
+      run.note(ex.evaluate(top.s, 1), 0, true, () => run.store.pathTo(top.id));
       continue;
     }
     const r = ex.expand(top.s, 1);
     run.addCover(r.cover);
+    run.note(r.parentMasks, 0, true, () => run.store.pathTo(top.id));
     const rec = META_FIXED + r.maskWords;
     const fresh: { id: number; depth: number; s: Uint8Array }[] = [];
     for (let j = 0; j < r.count && !run.stopped; j++) {
       const b = j * rec;
       const action = r.meta[b + 1]!;
       run.transitions++;
-      run.note(r.meta, b, false, () => {
+      run.note(r.meta, b + META_FIXED, false, () => {
         const p = run.store.pathTo(top.id);
         p.actions.push(action);
         return p;
@@ -342,7 +388,6 @@ async function dfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       const st = r.states.slice(j * n, j * n + n);
       if (!run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) continue;
       const id = run.store.push(top.id, action);
-      run.note(r.meta, b, true, () => run.store.pathTo(id));
       fresh.push({ id, depth: top.depth + 1, s: st });
       if (run.full()) break;
     }
@@ -378,32 +423,37 @@ async function random(model: Model, opts: SearchOptions): Promise<SearchResult> 
   const length = opts.maxDepth ?? 100;
   const walks = opts.walks ?? 1000;
   const next = rng(opts.seed ?? 1);
-  const init = seed(run, ex);
+  const init = seed(run);
   for (let w = 0; w < walks && !run.stopped && init.states.length > 0; w++) {
     const k = next() % init.states.length;
     let s = init.states[k]!;
     const path: Path = { init: run.store.pathTo(init.ids[k]!).init, actions: [] };
-    for (let step = 0; step < length && !run.stopped; step++) {
-      const r = ex.expand(s, 1);
+    for (let step = 0; !run.stopped; step++) {
+      const here: Path = { init: path.init, actions: [...path.actions] };
+      if (step >= length) {
+        run.note(ex.evaluate(s, 1), 0, true, () => here);
+        break;
+      }
+      const r = ex.expand(s, 1); // evaluates s too
       run.addCover(r.cover);
-      if (r.count === 0) break;
+      run.note(r.parentMasks, 0, true, () => here);
+      if (r.count === 0 || run.stopped) break;
       const j = next() % r.count;
       const rec = META_FIXED + r.maskWords;
       const b = j * rec;
       const action = r.meta[b + 1]!;
       run.transitions++;
-      const here: Path = { init: path.init, actions: [...path.actions, action] };
-      run.note(r.meta, b, false, () => here);
+      run.note(r.meta, b + META_FIXED, false, () => ({ init: path.init, actions: [...path.actions, action] }));
       if (run.hasAssert(r.meta, b)) break;
       const st = r.states.slice(j * n, j * n + n);
-      if (run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) {
-        run.store.push(NO_PARENT, 0); // keeps the byte accounting honest; walks carry their own paths
-        run.note(r.meta, b, true, () => here);
-      }
+      if (run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) run.store.push(NO_PARENT, 0); // byte accounting; walks carry their own paths
       path.actions.push(action);
       if (step + 1 > run.depth) run.depth = step + 1;
       s = st;
-      if (run.full()) break;
+      if (run.full()) {
+        run.note(ex.evaluate(s, 1), 0, true, () => ({ init: path.init, actions: [...path.actions] }));
+        break;
+      }
     }
     if ((w & 63) === 0) {
       run.timeUp();

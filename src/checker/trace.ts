@@ -21,6 +21,8 @@ export interface TraceStep {
   action: string;
   args: Readonly<Record<string, number | string>>;
   kernel: string;
+  /** the modelled kernel branches this step took (coverage points, in order) */
+  branches: string[];
   /** fingerprint of the state after the step */
   fp: string;
   changes: Change[];
@@ -41,14 +43,17 @@ export interface Trace {
   final: Record<string, number | string>;
   /** ids of the actions, to replay without names */
   actionIds: number[];
+  /** for a state property, what the final state gets wrong */
+  why?: string;
 }
 
 export class ReplayError extends Error {}
 
-export function diff(a: IMap<string, number | string>, b: IMap<string, number | string>): Change[] {
+/** Field-by-field changes from a to b, in `order` (the layout's field order) where given. */
+export function diff(a: IMap<string, number | string>, b: IMap<string, number | string>, order?: readonly string[]): Change[] {
   if (is(a, b)) return [];
   const out: Change[] = [];
-  const keys = new Set<string>([...a.keys(), ...b.keys()]);
+  const keys = new Set<string>([...(order ?? []).filter((k) => a.has(k) || b.has(k)), ...a.keys(), ...b.keys()]);
   for (const k of keys) {
     const x = a.get(k, '-');
     const y = b.get(k, '-');
@@ -62,6 +67,8 @@ interface Replayed {
   states: Uint8Array[];
   /** per step, the property indices the transition fired */
   fired: Set<number>[];
+  /** per step, the coverage points it fired, in order */
+  branches: number[][];
 }
 
 /** Re-run a path from its initial state; throws ReplayError if an action is disabled where it should fire. */
@@ -74,12 +81,14 @@ export function replay(model: Model, path: Path): Replayed {
   model.canonicalize?.(cur);
   const states = [cur];
   const fired: Set<number>[] = [];
+  const branches: number[][] = [];
   for (const [idx, a] of path.actions.entries()) {
     if (!Number.isInteger(a) || a < 0 || a >= model.actionCount)
       throw new ReplayError(`step ${idx + 1}: action id ${a} is not in this model's alphabet`);
     const next = new Uint8Array(model.stateBytes);
     const f = new Set<number>();
-    const ctx: StepContext = { cover() {}, fail: (p) => f.add(p) };
+    const b: number[] = [];
+    const ctx: StepContext = { cover: (c) => void (b.includes(c) || b.push(c)), fail: (p) => f.add(p) };
     if (!model.apply(cur, a, next, ctx))
       throw new ReplayError(`step ${idx + 1} (${formatAction(model.describe(a))}) is not enabled: the trace no longer reproduces`);
     model.canonicalize?.(next);
@@ -88,36 +97,42 @@ export function replay(model: Model, path: Path): Replayed {
     });
     states.push(next);
     fired.push(f);
+    branches.push(b);
     cur = next;
   }
-  return { states, fired };
+  return { states, fired, branches };
 }
 
 export function buildTrace(model: Model, config: unknown, property: string, path: Path): Trace {
-  const { states, fired } = replay(model, path);
+  const { states, fired, branches } = replay(model, path);
   const decoded = states.map((s) => model.decode(s));
+  const order = model.layout.table.map((f) => f.name);
   const steps: TraceStep[] = path.actions.map((a, k) => {
     const info: ActionInfo = model.describe(a);
     return {
       action: info.name,
       args: info.args,
       kernel: info.kernel,
+      branches: branches[k]!.map((c) => model.coverPoints[c] ?? String(c)),
       fp: fpHex(fingerprint(states[k + 1]!)),
-      changes: diff(decoded[k]!, decoded[k + 1]!),
+      changes: diff(decoded[k]!, decoded[k + 1]!, order),
       fired: [...fired[k]!].map((i) => model.properties[i]!.name),
     };
   });
+  const prop = model.properties.find((p) => p.name === property);
+  const why = prop && isStateProperty(prop) && prop.kind === 'always' ? prop.explain?.(states[states.length - 1]!) ?? undefined : undefined;
   return {
     model: model.id,
     config,
     property,
-    kind: model.properties.find((p) => p.name === property)?.kind ?? 'unknown',
+    kind: prop?.kind ?? 'unknown',
     init: path.init,
     initFp: fpHex(fingerprint(states[0]!)),
     initial: decoded[0]!.toObject(),
     steps,
     final: decoded[decoded.length - 1]!.toObject(),
     actionIds: [...path.actions],
+    ...(why ? { why } : {}),
   };
 }
 

@@ -68,10 +68,11 @@ export function renderTrace(t: Trace): string[] {
       .join(', ');
     out.push(`  ${String(i + 1).padStart(2)}. ${st.action}(${args})`);
     out.push(`      kernel: ${st.kernel}`);
+    if (st.branches?.length) out.push(`      took:   ${st.branches.join('; ')}`);
     for (const c of st.changes) out.push(`      ${c.field}: ${c.from} -> ${c.to}`);
     if (st.fired.length > 0) out.push(`      !! ${st.fired.join(', ')} fired here`);
   });
-  out.push(`  => ${t.kind === 'sometimes' ? 'reaches' : 'violates'} ${t.property}`);
+  out.push(`  => ${t.kind === 'sometimes' ? 'reaches' : 'violates'} ${t.property}${t.why ? `: ${t.why}` : ''}`);
   return out;
 }
 

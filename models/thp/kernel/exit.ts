@@ -1,4 +1,5 @@
 /** kernel/exit.c -> mm/mmap.c exit_mmap. */
+import { CV } from '../coverage.js';
 import type { Kern } from '../kern.js';
 import { MM_EXITED } from '../layout.js';
 import { do_munmap } from '../mm/mmap.js';
@@ -9,7 +10,7 @@ import { do_munmap } from '../mm/mmap.js';
  * driver) until put. The record is cleared so exited mms compare equal.
  */
 export function exit_mmap(k: Kern, p: number): void {
-  k.cover('exit_mmap');
+  k.cover(CV.exit_mmap);
   do_munmap(k, p, k.ALL);
   const b = k.mm(p);
   k.s.fill(0, b, b + k.o.mmStride);

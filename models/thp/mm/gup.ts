@@ -1,6 +1,7 @@
 /**
  * mm/gup.c: get_user_pages / pin_user_pages of one subpage, and the release.
  */
+import { CV } from '../coverage.js';
 import type { Kern, PageRef } from '../kern.js';
 import { REF_LONGTERM, REF_PIN, REF_USED, REF_WRITE, ZERO_PTE } from '../layout.js';
 import { handle_mm_fault } from './memory.js';
@@ -30,7 +31,7 @@ export function gupOne(k: Kern, p: number, addr: number, fl: GupFlags): boolean 
   let slot = -1;
   for (let g = 0; g < k.o.R; g++) if (!k.refUsed(g)) { slot = g; break; }
   if (slot < 0) {
-    k.cover('bound: no free GUP reference slot');
+    k.cover(CV.bound_no_free_GUP_reference_slot);
     return false;
   }
   for (let tries = 0; tries < 4; tries++) {
@@ -41,12 +42,12 @@ export function gupOne(k: Kern, p: number, addr: number, fl: GupFlags): boolean 
     if (k.pmd(p) === 2 && k.pte(p, addr) === ZERO_PTE && !fl.write) return false; // GUP of the zero page: not modelled
     const writable = k.entryWritable(p, addr);
     if (fl.write && !writable) {
-      k.cover('gup: break COW (FOLL_WRITE)');
+      k.cover(CV.gup_break_COW_FOLL_WRITE);
       if (handle_mm_fault(k, p, addr, true) === 'blocked') return false;
       continue;
     }
     if (!fl.write && !writable && k.c.flags.gup_cow === 'force' && k.vmWrite(p, addr)) {
-      k.cover('gup: forced COW break on read (5.8)');
+      k.cover(CV.gup_forced_COW_break_on_read_5_8);
       if (handle_mm_fault(k, p, addr, true) === 'blocked') return false;
       continue;
     }
@@ -62,7 +63,7 @@ export function gupOne(k: Kern, p: number, addr: number, fl: GupFlags): boolean 
 }
 
 function takeRef(k: Kern, g: number, p: number, addr: number, pg: PageRef, fl: GupFlags, pin: boolean): void {
-  k.cover('follow_page: take reference');
+  k.cover(CV.follow_page_take_reference);
   k.get_page(pg);
   if (pin) {
     k.pinAdd(pg, 1);
@@ -79,7 +80,7 @@ function takeRef(k: Kern, g: number, p: number, addr: number, pg: PageRef, fl: G
 
 /** Kernel: mm/gup.c unpin_user_page / mm/swap.c put_page: drop the reference (and the pin). */
 export function putRef(k: Kern, g: number): void {
-  k.cover('put_page / unpin_user_page');
+  k.cover(CV.put_page_unpin_user_page);
   const pg = k.refPage(g);
   if (k.refIsPin(g)) k.pinAdd(pg, -1);
   k.s.fill(0, k.G(g), k.G(g) + k.o.refStride);

@@ -2,6 +2,7 @@
  * mm/huge_memory.c: THP faults, PMD COW, fork of a huge PMD, zap, PMD split
  * and folio split.
  */
+import { CV } from '../coverage.js';
 import type { Kern, PageRef } from '../kern.js';
 import { PMD_HUGE, PMD_TABLE, TOKEN_ZERO } from '../layout.js';
 import type { FaultResult } from './memory.js';
@@ -23,10 +24,10 @@ import {
 export function do_huge_pmd_anonymous_page(k: Kern, p: number, addr: number, _write: boolean): boolean {
   const f = k.allocThp();
   if (f < 0) {
-    k.cover('bound: no free THP slot (fault falls back to PTEs)');
+    k.cover(CV.bound_no_free_THP_slot_fault_falls_back_to_PTEs);
     return false;
   }
-  k.cover('do_huge_pmd_anonymous_page');
+  k.cover(CV.do_huge_pmd_anonymous_page);
   k.anon_vma_prepare(p);
   k.get_page({ thp: true, idx: f, sub: 0 });
   page_add_new_anon_rmap_thp(k, f, p);
@@ -57,24 +58,24 @@ export function do_huge_pmd_wp_page(k: Kern, p: number, addr: number, unshare: b
   else if (fl.pmd_reuse === 'P518') reuse = k.page_count(f) === 1;
   else reuse = k.aeThp(f, 0) || k.page_count(f) === 1;
   if (reuse) {
-    k.cover('do_huge_pmd_wp_page: reuse');
+    k.cover(CV.do_huge_pmd_wp_page_reuse);
     checkNoSteal(k, p, head, true);
     if (fl.pmd_reuse_rmap === 'move' && !k.aeThp(f, 0)) page_move_anon_rmap(k, head, p);
     if (unshare) {
-      k.cover('fault: unshare (FAULT_FLAG_UNSHARE)');
+      k.cover(CV.fault_unshare_FAULT_FLAG_UNSHARE);
       k.setAeThp(f, 0, true);
     } else k.setPmdWrite(p, k.vmWrite(p, addr));
     return 'done';
   }
   if (fl.pmd_cow === 'split') {
-    k.cover('do_huge_pmd_wp_page: split PMD and fall back');
+    k.cover(CV.do_huge_pmd_wp_page_split_PMD_and_fall_back);
     __split_huge_pmd(k, p);
     return 'fallback';
   }
   // <= 5.7: copy the whole THP
   const g = k.allocThp();
   if (g >= 0) {
-    k.cover('do_huge_pmd_wp_page: copy to a new THP');
+    k.cover(CV.do_huge_pmd_wp_page_copy_to_a_new_THP);
     k.get_page({ thp: true, idx: g, sub: 0 });
     page_add_new_anon_rmap_thp(k, g, p);
     for (let i = 0; i < k.N; i++) k.setContent({ thp: true, idx: g, sub: i }, k.content({ thp: true, idx: f, sub: i }));
@@ -93,11 +94,11 @@ export function do_huge_pmd_wp_page(k: Kern, p: number, addr: number, unshare: b
  */
 function do_huge_pmd_wp_page_fallback(k: Kern, p: number, f: number): boolean {
   if (k.freeSmallSlots() < k.N) {
-    k.cover('bound: small-page pool full (step not taken)');
+    k.cover(CV.bound_small_page_pool_full_step_not_taken);
     k.blocked = true;
     return false;
   }
-  k.cover('do_huge_pmd_wp_page_fallback: copy to small pages');
+  k.cover(CV.do_huge_pmd_wp_page_fallback_copy_to_small_pages);
   k.setPmd(p, PMD_TABLE);
   k.deposit(p, -1);
   for (let i = 0; i < k.N; i++) {
@@ -128,11 +129,11 @@ export function copy_huge_pmd(k: Kern, parent: number, child: number): 'shared' 
   const fc = k.c.flags.fork_cow;
   const hasPinned = k.o.HAS_PINNED >= 0 && k.s[k.mm(parent) + k.o.HAS_PINNED] === 1;
   if (hasPinned && k.page_maybe_dma_pinned(head) && (fc === 'pinned' || (fc === 'ae' && k.aeThp(f, 0)))) {
-    k.cover('copy_huge_pmd: maybe pinned, split and copy PTEs');
+    k.cover(CV.copy_huge_pmd_maybe_pinned_split_and_copy_PTEs);
     __split_huge_pmd(k, parent);
     return 'split';
   }
-  k.cover('copy_huge_pmd');
+  k.cover(CV.copy_huge_pmd);
   if (fc === 'ae') k.setAeThp(f, 0, false);
   k.get_page(head);
   page_dup_rmap_pmd(k, f);
@@ -149,7 +150,7 @@ export function copy_huge_pmd(k: Kern, parent: number, child: number): 'shared' 
  */
 export function zap_huge_pmd(k: Kern, p: number): void {
   const f = k.pmdFolio(p);
-  k.cover('zap_huge_pmd');
+  k.cover(CV.zap_huge_pmd);
   k.setPmd(p, 0);
   page_remove_rmap_pmd(k, f);
   k.deposit(p, -1);
@@ -171,7 +172,7 @@ export function zap_huge_pmd(k: Kern, p: number): void {
 export function __split_huge_pmd(k: Kern, p: number): void {
   const f = k.pmdFolio(p);
   const write = k.pmdWrite(p);
-  k.cover('__split_huge_pmd');
+  k.cover(CV.split_huge_pmd);
   for (let i = 0; i < k.N - 1; i++) k.get_page({ thp: true, idx: f, sub: 0 });
   k.deposit(p, -1);
   k.setPmd(p, PMD_TABLE);
@@ -185,7 +186,7 @@ export function __split_huge_pmd(k: Kern, p: number): void {
   }
   const doublemap = k.c.flags.mapcount === 'doublemap';
   if (doublemap && k.compound_mapcount_raw(f) > 0 && !k.PageDoubleMap(f)) {
-    k.cover('__split_huge_pmd: set PageDoubleMap');
+    k.cover(CV.split_huge_pmd_set_PageDoubleMap);
     k.setDoubleMap(f, true);
     for (let i = 0; i < k.N; i++) k.setMapcountRaw(f, i, k.mapcount_raw(f, i) + 1);
   }
@@ -204,7 +205,7 @@ export function __split_huge_pmd(k: Kern, p: number): void {
  */
 export function split_huge_page(k: Kern, f: number): boolean {
   if (total_mapcount(k, f) !== k.page_count(f)) {
-    k.cover('split_huge_page: -EBUSY (extra references)');
+    k.cover(CV.split_huge_page_EBUSY_extra_references);
     return false;
   }
   const N = k.N;
@@ -218,10 +219,10 @@ export function split_huge_page(k: Kern, f: number): boolean {
   }
   const need = maps.filter((m) => m > 0).length;
   if (k.freeSmallSlots() < need) {
-    k.cover('bound: small-page pool full (step not taken)');
+    k.cover(CV.bound_small_page_pool_full_step_not_taken);
     return false;
   }
-  k.cover('split_huge_page');
+  k.cover(CV.split_huge_page);
   const node = k.mapping(f) - 1;
   const small = new Array<number>(N).fill(-1);
   const old = (i: number): PageRef => ({ thp: true, idx: f, sub: i });

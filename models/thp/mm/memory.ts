@@ -3,6 +3,7 @@
  * wp_page_copy), fork's copy_present_pte and the zap of a PTE range, plus
  * handle_mm_fault's dispatch between the PMD and PTE handlers.
  */
+import { CV } from '../coverage.js';
 import type { Kern, PageRef } from '../kern.js';
 import { PMD_HUGE, PMD_NONE, PMD_TABLE, PTE_NONE, TOKEN_ZERO, ZERO_PTE } from '../layout.js';
 import { do_huge_pmd_anonymous_page, do_huge_pmd_wp_page } from './huge_memory.js';
@@ -48,14 +49,14 @@ function thpEligible(k: Kern, p: number): boolean {
  */
 export function do_anonymous_page(k: Kern, p: number, addr: number, write: boolean): boolean {
   if (!write) {
-    k.cover('do_anonymous_page: zero page');
+    k.cover(CV.do_anonymous_page_zero_page);
     k.setPte(p, addr, ZERO_PTE, false);
     return true;
   }
   k.anon_vma_prepare(p);
   const s = k.allocSmall();
   if (s < 0) return false;
-  k.cover('do_anonymous_page: new page');
+  k.cover(CV.do_anonymous_page_new_page);
   const pg: PageRef = { thp: false, idx: s, sub: 0 };
   k.get_page(pg);
   page_add_new_anon_rmap_small(k, s, p);
@@ -79,7 +80,7 @@ export function do_anonymous_page(k: Kern, p: number, addr: number, write: boole
 export function do_wp_page(k: Kern, p: number, addr: number, unshare = false): FaultResult {
   const e = k.pte(p, addr);
   if (e === ZERO_PTE) {
-    k.cover('do_wp_page: copy the zero page');
+    k.cover(CV.do_wp_page_copy_the_zero_page);
     return wp_page_copy(k, p, addr, null, unshare) ? 'done' : 'blocked';
   }
   const pg = k.pageOfPte(e, addr)!;
@@ -101,12 +102,12 @@ export function do_wp_page(k: Kern, p: number, addr: number, unshare = false): F
     else if (!(rule === 'R65' && pg.thp) && k.refcount(pg) === 1) reuse = move = true;
   }
   if (!reuse) return wp_page_copy(k, p, addr, pg, unshare) ? 'done' : 'blocked';
-  k.cover(pg.thp ? 'do_wp_page: reuse THP subpage' : 'do_wp_page: reuse small page');
+  k.cover(pg.thp ? CV.do_wp_page_reuse_THP_subpage : CV.do_wp_page_reuse_small_page);
   if (pg.thp) k.ctx.fail(k.P.reuse_thp_subpage);
   checkNoSteal(k, p, pg, false);
   if (move) page_move_anon_rmap(k, pg, p);
   if (unshare) {
-    k.cover('fault: unshare (FAULT_FLAG_UNSHARE)');
+    k.cover(CV.fault_unshare_FAULT_FLAG_UNSHARE);
     k.setAnonExclusive(pg, true);
   } else k.setPte(p, addr, e, true); // wp_page_reuse
   return 'done';
@@ -123,7 +124,7 @@ export function wp_page_copy(k: Kern, p: number, addr: number, old: PageRef | nu
   k.anon_vma_prepare(p);
   const s = k.allocSmall();
   if (s < 0) return false;
-  k.cover('do_wp_page: copy (wp_page_copy)');
+  k.cover(CV.do_wp_page_copy_wp_page_copy);
   const pg: PageRef = { thp: false, idx: s, sub: 0 };
   k.get_page(pg);
   page_add_new_anon_rmap_small(k, s, p);
@@ -173,7 +174,7 @@ export function copy_present_pte(k: Kern, parent: number, child: number, i: numb
   if (needsCow) {
     const s = k.allocSmall();
     if (s < 0) return false;
-    k.cover('copy_present_page: early COW of a maybe-pinned page');
+    k.cover(CV.copy_present_page_early_COW_of_a_maybe_pinned_page);
     const q: PageRef = { thp: false, idx: s, sub: 0 };
     k.get_page(q);
     page_add_new_anon_rmap_small(k, s, child);
@@ -182,7 +183,7 @@ export function copy_present_pte(k: Kern, parent: number, child: number, i: numb
     k.addRss(child, 1);
     return true;
   }
-  k.cover('copy_present_pte');
+  k.cover(CV.copy_present_pte);
   if (fc === 'ae') k.setAnonExclusive(pg, false);
   k.get_page(pg);
   page_dup_rmap_pte(k, pg);
@@ -202,7 +203,7 @@ export function zap_pte_range(k: Kern, p: number, mask: number): void {
     if (!((mask >> i) & 1)) continue;
     const e = k.pte(p, i);
     if (e === PTE_NONE) continue;
-    k.cover('zap_pte_range');
+    k.cover(CV.zap_pte_range);
     k.setPte(p, i, PTE_NONE, false);
     if (e === ZERO_PTE) continue;
     const pg = k.pageOfPte(e, i)!;

@@ -1,6 +1,7 @@
 /**
  * mm/mmap.c munmap (and the shared zap used by MADV_DONTNEED and exit).
  */
+import { CV } from '../coverage.js';
 import type { Kern } from '../kern.js';
 import { PMD_HUGE, PMD_NONE, PMD_TABLE, TOKEN_NONE } from '../layout.js';
 import { __split_huge_pmd, zap_huge_pmd } from './huge_memory.js';
@@ -35,7 +36,7 @@ export function do_munmap(k: Kern, p: number, mask: number): void {
   k.s[b + k.o.VMA]! &= ~mask;
   k.s[b + k.o.VMA_WRITE]! &= ~mask;
   if (k.vma(p) === 0 && k.pmd(p) === PMD_TABLE) {
-    k.cover('free_pgtables');
+    k.cover(CV.free_pgtables);
     k.setPmd(p, PMD_NONE);
   }
 }

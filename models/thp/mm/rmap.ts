@@ -4,6 +4,7 @@
  * Two counter schemes: compound_mapcount + PageDoubleMap (4.5-6.1) and
  * _entire_mapcount + _nr_pages_mapped (6.2+), chosen by the era's `mapcount`.
  */
+import { CV } from '../coverage.js';
 import type { Kern, PageRef } from '../kern.js';
 
 /**
@@ -52,7 +53,7 @@ export function page_remove_rmap_pmd(k: Kern, f: number): void {
   if (v === -1 && k.PageDoubleMap(f)) {
     k.setDoubleMap(f, false);
     for (let i = 0; i < k.N; i++) k.setMapcountRaw(f, i, k.mapcount_raw(f, i) - 1);
-    k.cover('__split_huge_pmd: clear PageDoubleMap');
+    k.cover(CV.split_huge_pmd_clear_PageDoubleMap);
   }
 }
 
@@ -71,7 +72,7 @@ export function page_remove_rmap_pte(k: Kern, pg: PageRef): void {
  * subpage is in that VMA (seed 004).
  */
 export function page_move_anon_rmap(k: Kern, pg: PageRef, p: number): void {
-  k.cover('page_move_anon_rmap');
+  k.cover(CV.page_move_anon_rmap);
   if (pg.thp) k.setMapping(pg.idx, p);
   else k.setSmallMapping(pg.idx, p);
   k.setAnonExclusive(pg, true);
