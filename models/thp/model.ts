@@ -27,8 +27,18 @@ type Op =
   | 'get_user_pages' | 'get_user_pages_w' | 'pin_user_pages' | 'pin_user_pages_w' | 'pin_user_pages_lt' | 'pin_user_pages_lt_w'
   | 'exit' | 'split_huge_page' | 'put' | 'read_ref';
 
+const OP_CODES: Op[] = [
+  'read', 'write', 'fork', 'munmap', 'madvise_dontneed', 'mprotect_ro', 'mprotect_rw', 'split_huge_pmd',
+  'get_user_pages', 'get_user_pages_w', 'pin_user_pages', 'pin_user_pages_w', 'pin_user_pages_lt', 'pin_user_pages_lt_w',
+  'exit', 'split_huge_page', 'put', 'read_ref',
+];
+const READ = 0, WRITE = 1, FORK = 2, MUNMAP = 3, MADVISE = 4, MPROTECT_RO = 5, MPROTECT_RW = 6, SPLIT_PMD = 7;
+const EXIT = 14, SPLIT_PAGE = 15, PUT = 16, READ_REF = 17;
+
 interface Act {
   op: Op;
+  /** OP_CODES index: guards switch on numbers */
+  code: number;
   /** mm, or folio / reference slot for the global ops */
   who: number;
   /** subpage address, or range mask */
@@ -98,29 +108,30 @@ export function rangeName(mask: number, N: number): string {
 export function createThpModel(c: ThpConfig): Model {
   const { layout, o } = buildLayout(c);
   const acts: Act[] = [];
+  const push = (op: Op, who: number, arg: number) => acts.push({ op, code: OP_CODES.indexOf(op), who, arg });
   const ranges = rangeMasks(c);
   const N = c.subpages;
   for (let p = 0; p < c.procs; p++) {
-    if (c.ops.has('read')) for (let a = 0; a < N; a++) acts.push({ op: 'read', who: p, arg: a });
-    if (c.ops.has('write')) for (let a = 0; a < N; a++) acts.push({ op: 'write', who: p, arg: a });
-    if (c.ops.has('fork')) acts.push({ op: 'fork', who: p, arg: 0 });
-    if (c.ops.has('munmap')) for (const m of ranges) acts.push({ op: 'munmap', who: p, arg: m });
-    if (c.ops.has('madvise_dontneed')) for (const m of ranges) acts.push({ op: 'madvise_dontneed', who: p, arg: m });
-    for (const op of ['mprotect_ro', 'mprotect_rw'] as Op[]) if (c.ops.has(op)) for (const m of ranges) acts.push({ op, who: p, arg: m });
-    if (c.ops.has('split_huge_pmd')) acts.push({ op: 'split_huge_pmd', who: p, arg: 0 });
-    for (const op of Object.keys(GUP) as Op[]) if (c.ops.has(op)) for (let a = 0; a < N; a++) acts.push({ op, who: p, arg: a });
-    if (c.ops.has('exit')) acts.push({ op: 'exit', who: p, arg: 0 });
+    if (c.ops.has('read')) for (let a = 0; a < N; a++) push('read', p, a);
+    if (c.ops.has('write')) for (let a = 0; a < N; a++) push('write', p, a);
+    if (c.ops.has('fork')) push('fork', p, 0);
+    if (c.ops.has('munmap')) for (const m of ranges) push('munmap', p, m);
+    if (c.ops.has('madvise_dontneed')) for (const m of ranges) push('madvise_dontneed', p, m);
+    for (const op of ['mprotect_ro', 'mprotect_rw'] as Op[]) if (c.ops.has(op)) for (const m of ranges) push(op, p, m);
+    if (c.ops.has('split_huge_pmd')) push('split_huge_pmd', p, 0);
+    for (const op of Object.keys(GUP) as Op[]) if (c.ops.has(op)) for (let a = 0; a < N; a++) push(op, p, a);
+    if (c.ops.has('exit')) push('exit', p, 0);
   }
-  if (c.ops.has('split_huge_page')) for (let f = 0; f < c.thps; f++) acts.push({ op: 'split_huge_page', who: f, arg: 0 });
-  if (c.ops.has('put')) for (let g = 0; g < o.R; g++) acts.push({ op: 'put', who: g, arg: 0 });
-  if (c.ops.has('read_ref') && c.tokens) for (let g = 0; g < o.R; g++) acts.push({ op: 'read_ref', who: g, arg: 0 });
+  if (c.ops.has('split_huge_page')) for (let f = 0; f < c.thps; f++) push('split_huge_page', f, 0);
+  if (c.ops.has('put')) for (let g = 0; g < o.R; g++) push('put', g, 0);
+  if (c.ops.has('read_ref') && c.tokens) for (let g = 0; g < o.R; g++) push('read_ref', g, 0);
 
   // Property ids are known only once the list exists; kernels report through them.
   const ids: PropIds = { vm_bug_on: -1, cow_no_steal: -1, private_isolation: -1, reuse_thp_subpage: -1, read_checked: -1, pin_ae: -1 };
   const kr = new Kern(c, o, ids); // guards read src
   const kw = new Kern(c, o, ids); // steps write dst
   const kp = new Kern(c, o, ids); // properties read
-  const properties = thpProperties(c, kp);
+  const { list: properties, prepare } = thpProperties(c, kp);
   const idx = (n: string) => properties.findIndex((p) => p.name === n);
   ids.vm_bug_on = idx('vm-bug-on');
   ids.cow_no_steal = idx('cow-no-steal');
@@ -157,38 +168,33 @@ export function createThpModel(c: ThpConfig): Model {
   const enabled = (s: Uint8Array, act: Act): boolean => {
     kr.s = s;
     const p = act.who;
-    switch (act.op) {
-      case 'split_huge_page':
-        return kr.page_count(p) > 0;
-      case 'put':
-        return kr.refUsed(p);
-      case 'read_ref':
-        return kr.refUsed(p);
-      default:
-        break;
-    }
-    if (!kr.alive(p)) return false;
-    switch (act.op) {
-      case 'read':
-        return kr.vmaCovers(p, act.arg) && (c.tokens || kr.entryNone(p, act.arg));
-      case 'write':
-        return kr.vmaCovers(p, act.arg) && kr.vmWrite(p, act.arg) && (c.tokens || !kr.entryWritable(p, act.arg));
-      case 'fork':
-        for (let q = 0; q < c.procs; q++) if (kr.mmState(q) === MM_UNUSED) return true;
+    const code = act.code;
+    if (code === SPLIT_PAGE) return kr.page_count(p) > 0;
+    if (code === PUT || code === READ_REF) return kr.refUsed(p);
+    const b = o.mm + p * o.mmStride;
+    if (s[b + o.MM_STATE] !== MM_ALIVE) return false;
+    const vma = s[b + o.VMA]!;
+    switch (code) {
+      case READ:
+        return ((vma >> act.arg) & 1) === 1 && (c.tokens || kr.entryNone(p, act.arg));
+      case WRITE:
+        return ((vma >> act.arg) & 1) === 1 && ((s[b + o.VMA_WRITE]! >> act.arg) & 1) === 1 && (c.tokens || !kr.entryWritable(p, act.arg));
+      case FORK:
+        for (let q = 0; q < c.procs; q++) if (s[o.mm + q * o.mmStride + o.MM_STATE] === MM_UNUSED) return true;
         return false;
-      case 'munmap':
-      case 'madvise_dontneed':
-        return (kr.vma(p) & act.arg) !== 0;
-      case 'mprotect_ro':
-        return (kr.vma(p) & act.arg & kr.s[kr.mm(p) + o.VMA_WRITE]!) !== 0;
-      case 'mprotect_rw':
-        return (kr.vma(p) & act.arg & ~kr.s[kr.mm(p) + o.VMA_WRITE]!) !== 0;
-      case 'split_huge_pmd':
-        return kr.pmd(p) === PMD_HUGE;
-      case 'exit':
+      case MUNMAP:
+      case MADVISE:
+        return (vma & act.arg) !== 0;
+      case MPROTECT_RO:
+        return (vma & act.arg & s[b + o.VMA_WRITE]!) !== 0;
+      case MPROTECT_RW:
+        return (vma & act.arg & ~s[b + o.VMA_WRITE]!) !== 0;
+      case SPLIT_PMD:
+        return s[b + o.PMD] === PMD_HUGE;
+      case EXIT:
         return true;
       default:
-        return kr.vmaCovers(p, act.arg); // GUP
+        return ((vma >> act.arg) & 1) === 1; // GUP
     }
   };
 
@@ -336,6 +342,7 @@ export function createThpModel(c: ThpConfig): Model {
       flags: { ...c.flags },
     },
     initStates: () => [initial()],
+    prepare,
     apply(src: Uint8Array, a: number, dst: Uint8Array, ctx: StepContext): boolean {
       const act = acts[a]!;
       if (!enabled(src, act)) return false;

@@ -28,18 +28,17 @@ class Census {
     this.smallRefs = new Int32Array(c.smalls);
     this.smallPins = new Int32Array(c.smalls);
   }
-  private key = new Uint8Array(0);
-  /** Count for state s; the properties of one state share one count (compared byte for byte). */
+  private last: Uint8Array | null = null;
+  /** Force the next take() to recount (the model's prepare hook: one count per evaluated state). */
+  invalidate(): void {
+    this.last = null;
+  }
+  /** Count for state s; the properties of one state share one count (same vector object). */
   take(s: Uint8Array): this {
     const k = this.k;
     k.s = s;
-    const key = this.key;
-    if (key.length === s.length) {
-      let same = true;
-      for (let i = 0; i < s.length; i++) if (key[i] !== s[i]) { same = false; break; }
-      if (same) return this;
-    }
-    this.key = Uint8Array.from(s);
+    if (s === this.last) return this;
+    this.last = s;
     this.pmdMaps.fill(0);
     this.pteMaps.fill(0);
     this.smallMaps.fill(0);
@@ -47,15 +46,19 @@ class Census {
     this.thpPins.fill(0);
     this.smallRefs.fill(0);
     this.smallPins.fill(0);
+    const N = k.N;
+    const T = k.c.thps;
+    const o = k.o;
     for (let p = 0; p < k.c.procs; p++) {
-      const pmd = k.pmd(p);
-      if (pmd === PMD_HUGE) this.pmdMaps[k.pmdFolio(p)]!++;
+      const b = o.mm + p * o.mmStride;
+      const pmd = s[b + o.PMD];
+      if (pmd === PMD_HUGE) this.pmdMaps[s[b + o.PMD_FOLIO]!]!++;
       else if (pmd === PMD_TABLE)
-        for (let i = 0; i < k.N; i++) {
-          const pg = k.pageOfPte(k.pte(p, i), i);
-          if (!pg) continue;
-          if (pg.thp) this.pteMaps[pg.idx * k.N + i]!++;
-          else this.smallMaps[pg.idx]!++;
+        for (let i = 0; i < N; i++) {
+          const v = s[b + o.PTE + i]!;
+          if (v === PTE_NONE || v === ZERO_PTE) continue;
+          if (v <= T) this.pteMaps[(v - 1) * N + i]!++;
+          else this.smallMaps[v - 1 - T]!++;
         }
     }
     for (let g = 0; g < k.o.R; g++) {
@@ -74,8 +77,13 @@ class Census {
   }
 }
 
-export function thpProperties(c: ThpConfig, k: Kern): Property[] {
+/** The THP model's properties, and the hook that counts once per evaluated state. */
+export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepare: (s: Uint8Array) => void } {
   const census = new Census(k);
+  const prepare = (s: Uint8Array) => {
+    census.invalidate();
+    census.take(s);
+  };
   const N = c.subpages;
   const dm = c.flags.mapcount === 'doublemap';
   const ae = hasAnonExclusive(c);
@@ -253,5 +261,5 @@ export function thpProperties(c: ThpConfig, k: Kern): Property[] {
   if (gup) list.push(cover('gup-ref-held', 'a GUP reference is held', (s) => { k.s = s; for (let g = 0; g < k.o.R; g++) if (k.refUsed(g)) return true; return false; }));
   if (pins) list.push(cover('longterm-pin-held', 'a long-term GUP reference is held over a still-mapped address', (s) => { k.s = s; for (let g = 0; g < k.o.R; g++) if (k.refUsed(g) && k.refKind(g) & REF_LONGTERM && k.refValid(g)) return true; return false; }));
   if (c.tokens) list.push({ name: 'read-checked', kind: 'sometimes', transition: true, description: 'a read compares data with what the reader saw or wrote before' });
-  return list;
+  return { list, prepare };
 }

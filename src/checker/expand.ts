@@ -25,6 +25,8 @@ export interface SliceResult {
   cover: Float64Array;
   /** per state of the slice, `maskWords` words of state-property bits */
   parentMasks: Uint32Array;
+  /** successors not copied out because they were known to be stored already */
+  dropped: number;
 }
 
 export function maskWordsFor(m: Model): number {
@@ -71,13 +73,20 @@ export class Expander implements StepContext {
     });
   }
 
+  /** successors dropped by `known` in the last expand() (transitions all the same) */
+  dropped = 0;
+
   cover(point: number): void {
     this.cov[point]!++;
   }
 
   fail(prop: number): void {
-    if (this.enabled[prop]) this.mask[prop >>> 5]! |= 1 << (prop & 31);
+    if (this.enabled[prop]) {
+      this.mask[prop >>> 5]! |= 1 << (prop & 31);
+      this.maskDirty = true;
+    }
   }
+  private maskDirty = false;
 
   /** State-property bits of s, written at out[at .. at + maskWords). */
   evaluateInto(s: Uint8Array, out: Uint32Array, at: number): void {
@@ -97,8 +106,13 @@ export class Expander implements StepContext {
     return out;
   }
 
-  /** Expand `count` states stored back to back in `slice`. */
-  expand(slice: Uint8Array, count: number): SliceResult {
+  /**
+   * Expand `count` states stored back to back in `slice`. `known(hi, lo)`, if
+   * given, says a successor is already stored: it is then counted as a
+   * transition but not copied out (unless its transition fired a property).
+   * Dropping states the merge would discard anyway changes no result.
+   */
+  expand(slice: Uint8Array, count: number, known?: (hi: number, lo: number) => boolean): SliceResult {
     const m = this.model;
     const n = this.n;
     const mw = this.mw;
@@ -109,6 +123,7 @@ export class Expander implements StepContext {
     let states = new Uint8Array(cap * n);
     let out = 0;
     this.cov = new Float64Array(m.coverPoints.length);
+    this.dropped = 0;
     const parentMasks = new Uint32Array(count * mw);
     const dst = this.scratch;
     const A = m.actionCount;
@@ -116,14 +131,28 @@ export class Expander implements StepContext {
       const src = slice.subarray(k * n, k * n + n);
       this.evaluateInto(src, parentMasks, k * mw);
       for (let a = 0; a < A; a++) {
-        this.mask.fill(0);
+        if (this.maskDirty) {
+          this.mask.fill(0);
+          this.maskDirty = false;
+        }
         if (!m.apply(src, a, dst, this)) continue;
         if (m.canonicalize) m.canonicalize(dst);
         for (const p of this.transProps) {
           const prop = props[p]!;
-          if (!isStateProperty(prop) && prop.check && !prop.check(src, a, dst)) this.mask[p >>> 5]! |= 1 << (p & 31);
+          if (!isStateProperty(prop) && prop.check && !prop.check(src, a, dst)) {
+            this.mask[p >>> 5]! |= 1 << (p & 31);
+            this.maskDirty = true;
+          }
         }
         fingerprintWords(this.scratchWords, 0, n >>> 2, this.fp);
+        if (known !== undefined && known(this.fp.hi, this.fp.lo)) {
+          let any = 0;
+          for (let w = 0; w < mw; w++) any |= this.mask[w]!;
+          if (any === 0) {
+            this.dropped++;
+            continue;
+          }
+        }
         if (out === cap) {
           cap *= 2;
           const m2 = new Uint32Array(cap * rec);
@@ -150,6 +179,7 @@ export class Expander implements StepContext {
       states: states.slice(0, out * n),
       cover: this.cov,
       parentMasks,
+      dropped: this.dropped,
     };
   }
 }

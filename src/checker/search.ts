@@ -238,6 +238,8 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
     pool = new PoolExpander(opts.spec, workers, opts.properties ? [...opts.properties] : null);
   }
   const n = model.stateBytes;
+  const visited = run.visited;
+  const known = (hi: number, lo: number) => visited.has(hi, lo);
   try {
     const init = seed(run);
     let frontier = new Uint8Array(init.states.length * n);
@@ -271,7 +273,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         const from = k * slice;
         const c = Math.min(slice, count - from);
         const view = frontier.subarray(from * n, (from + c) * n);
-        return pool ? pool.expand(view, c) : Promise.resolve(local.expand(view, c));
+        return pool ? pool.expand(view, c) : Promise.resolve(local.expand(view, c, known));
       };
       const slices = Math.ceil(count / slice);
       const window = pool ? workers * 4 : 1;
@@ -287,6 +289,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         const r = await pending.shift()!;
         fill();
         run.addCover(r.cover);
+        run.transitions += r.dropped;
         run.noteStates(r.parentMasks, r.maskWords, Math.min(slice, count - k * slice), (j) => base + k * slice + j);
         merged = Math.min(count, (k + 1) * slice);
         if (run.stopped) break;
@@ -303,15 +306,14 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           });
           if (run.stopped) break;
           if (run.hasAssert(r.meta, b)) continue; // the kernel would have crashed: not a state
-          const st = r.states.subarray(j * n, j * n + n);
-          if (!run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) continue;
+          if (!run.visited.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
           run.store.push(parent, action);
           if ((nextCount + 1) * n > next.length) {
             const g = new Uint8Array(next.length * 2);
             g.set(next);
             next = g;
           }
-          next.set(st, nextCount * n);
+          next.set(r.states.subarray(j * n, j * n + n), nextCount * n);
           nextCount++;
           if (run.stopped || run.full()) break;
         }
@@ -385,8 +387,8 @@ async function dfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         return p;
       });
       if (run.stopped || run.hasAssert(r.meta, b)) continue;
+      if (!run.visited.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
       const st = r.states.slice(j * n, j * n + n);
-      if (!run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) continue;
       const id = run.store.push(top.id, action);
       fresh.push({ id, depth: top.depth + 1, s: st });
       if (run.full()) break;

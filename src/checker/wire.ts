@@ -4,7 +4,7 @@
  */
 import { META_FIXED, type SliceResult } from './expand.js';
 
-const HEADER_WORDS = 6; // count, maskWords, coverLen, stateBytes, parents, pad
+const HEADER_WORDS = 6; // count, maskWords, coverLen, stateBytes, parents, dropped
 
 export function packSlice(r: SliceResult, stateBytes: number): ArrayBuffer {
   const coverBytes = r.cover.length * 8;
@@ -19,6 +19,7 @@ export function packSlice(r: SliceResult, stateBytes: number): ArrayBuffer {
   h[2] = r.cover.length;
   h[3] = stateBytes;
   h[4] = r.parentMasks.length / Math.max(1, r.maskWords);
+  h[5] = r.dropped;
   new Float64Array(buf, head, r.cover.length).set(r.cover);
   new Uint32Array(buf, head + coverBytes, r.meta.length).set(r.meta);
   new Uint32Array(buf, head + coverBytes + metaBytes, r.parentMasks.length).set(r.parentMasks);
@@ -39,5 +40,5 @@ export function unpackSlice(buf: ArrayBuffer): SliceResult {
   const meta = new Uint32Array(buf, head + coverLen * 8, metaLen);
   const parentMasks = new Uint32Array(buf, head + coverLen * 8 + metaLen * 4, parents * mw);
   const states = new Uint8Array(buf, head + coverLen * 8 + metaLen * 4 + parents * mw * 4, count * n);
-  return { count, maskWords: mw, meta, states, cover, parentMasks };
+  return { count, maskWords: mw, meta, states, cover, parentMasks, dropped: h[5]! };
 }

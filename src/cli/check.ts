@@ -18,7 +18,6 @@ export interface ModelOpts {
   subpages?: number;
   ops?: string[];
   set?: Record<string, string>;
-  predicate?: Record<string, string>;
   profile?: string;
   bound?: Record<string, string>;
 }
@@ -31,7 +30,6 @@ export function modelConfig(o: ModelOpts): Record<string, unknown> {
   if (o.subpages !== undefined) c.subpages = o.subpages;
   if (o.ops !== undefined) c.ops = o.ops;
   if (o.set !== undefined) c.set = o.set;
-  if (o.predicate !== undefined) c.predicate = o.predicate;
   if (o.profile !== undefined) c.profile = o.profile;
   if (o.bound !== undefined) c.bounds = o.bound;
   return c;
@@ -45,7 +43,6 @@ export function addModelOptions(cmd: Command): Command {
     .option('--subpages <n>', 'subpages per THP (HPAGE_PMD_NR scaled down)', intArg(1, 64))
     .option('--ops <list>', 'operations to explore, comma-separated (see `mmcheck list ops`)', listArg)
     .option('--set <hook=variant>', 'override one decision point (repeatable), e.g. reuse=R46', collectPairs)
-    .option('--predicate <hook=file>', 'a user predicate module for a hook (repeatable)', collectPairs)
     .option('--profile <name>', 'model preset world (thp: full, thp-core)')
     .option('--bound <name=n>', 'model pool bound (repeatable; thp: thps, smalls, refs)', collectPairs);
 }

@@ -5,7 +5,7 @@ import { modelEntries, modelEntry, type CatalogRow } from '../../models/registry
 import { buildModel, DEFAULT_MODEL } from './check.js';
 import { failUsage } from './common.js';
 
-const KINDS = ['models', 'eras', 'ops', 'properties', 'predicates', 'scenarios'];
+const KINDS = ['models', 'eras', 'ops', 'properties', 'predicates', 'profiles'];
 
 export function listCommand(): Command {
   return new Command('list')

@@ -5,15 +5,20 @@ import { listCommand } from './list.js';
 import { replayCommand } from './replay.js';
 import { EXIT_USAGE } from './common.js';
 
+// commander's own errors become one `mmcheck: ...` line, like ours
+const output = {
+  outputError: (str: string, write: (s: string) => void) => write(`mmcheck: ${str.replace(/^error: /, '')}`),
+};
+
 const program = new Command('mmcheck')
   .description('explicit-state model checker for Linux memory management (THP, COW, fork, GUP, KVM EPT)')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput(output)
   .exitOverride();
 
 for (const cmd of [checkCommand(), replayCommand(), listCommand()]) {
   cmd.exitOverride();
-  cmd.showHelpAfterError(false);
+  cmd.configureOutput(output);
   program.addCommand(cmd);
 }
 

@@ -5,9 +5,14 @@
  */
 
 export interface VisitedSet {
-  /** Insert the state with fingerprint (hi, lo); true if it was not there. */
-  add(s: Uint8Array, hi: number, lo: number): boolean;
+  /**
+   * Insert the state with fingerprint (hi, lo), stored at buf[off .. off + stateBytes);
+   * true if it was not there. (Offsets, not views: no allocation on the hot path.)
+   */
+  add(buf: Uint8Array, hi: number, lo: number, off?: number): boolean;
   readonly size: number;
+  /** true if a state with this fingerprint is stored (full-state sets: maybe, never a false no) */
+  has(hi: number, lo: number): boolean;
   /** bytes currently held by the set's tables */
   readonly bytes: number;
   /** true when membership is exact (no fingerprint collisions possible) */
@@ -38,7 +43,7 @@ export class FingerprintSet implements VisitedSet {
     return this.table.byteLength;
   }
 
-  add(_s: Uint8Array, hi: number, lo: number): boolean {
+  add(_buf: Uint8Array, hi: number, lo: number): boolean {
     if (this.count >= this.limit) this.grow();
     return this.insert(hi, lo);
   }
@@ -113,13 +118,13 @@ export class FullStateSet implements VisitedSet {
     return this.arena.byteLength + this.index.byteLength + this.fps.byteLength;
   }
 
-  add(s: Uint8Array, hi: number, lo: number): boolean {
+  add(buf: Uint8Array, hi: number, lo: number, off = 0): boolean {
     if (this.count * 4 >= (this.mask + 1) * 3) this.grow();
     let i = slot(hi, lo, this.mask);
     for (;;) {
       const id = this.index[i]!;
       if (id < 0) break;
-      if (this.fps[2 * id] === hi && this.fps[2 * id + 1] === lo && this.equals(id, s)) return false;
+      if (this.fps[2 * id] === hi && this.fps[2 * id + 1] === lo && this.equals(id, buf, off)) return false;
       i = (i + 1) & this.mask;
     }
     const id = this.count++;
@@ -134,18 +139,23 @@ export class FullStateSet implements VisitedSet {
       f.set(this.fps);
       this.fps = f;
     }
-    this.arena.set(s.subarray(0, n), id * n);
+    this.arena.set(buf.subarray(off, off + n), id * n);
     this.fps[2 * id] = hi;
     this.fps[2 * id + 1] = lo;
     this.index[i] = id;
     return true;
   }
 
-  private equals(id: number, s: Uint8Array): boolean {
+  /** Exact sets never answer from the fingerprint alone (a collision would lose a state). */
+  has(_hi: number, _lo: number): boolean {
+    return false;
+  }
+
+  private equals(id: number, buf: Uint8Array, off: number): boolean {
     const n = this.stateBytes;
     const base = id * n;
     const a = this.arena;
-    for (let k = 0; k < n; k++) if (a[base + k] !== s[k]) return false;
+    for (let k = 0; k < n; k++) if (a[base + k] !== buf[off + k]) return false;
     return true;
   }
 
