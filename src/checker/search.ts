@@ -239,7 +239,10 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   }
   const n = model.stateBytes;
   const visited = run.visited;
-  const known = (hi: number, lo: number) => visited.has(hi, lo);
+  // Dropping known successors in the expander saves copying them out; a run that may stop
+  // mid-slice (state bound, fail-fast) counts transitions one by one instead, so the count
+  // at the stop is the same for any number of workers.
+  const known = opts.maxStates === undefined && !opts.failFast ? (hi: number, lo: number) => visited.has(hi, lo) : undefined;
   try {
     const init = seed(run);
     let frontier = new Uint8Array(init.states.length * n);

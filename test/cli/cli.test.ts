@@ -276,7 +276,7 @@ describe('bad input: exit 2, one line naming the problem', () => {
     [['check', '--model'], "option '--model <id>' argument missing"],
     [['replay'], "missing required argument 'trace.json'"],
     [['list'], "missing required argument 'what'"],
-    [['list', 'bogus'], "mmcheck: cannot list 'bogus' (choose one of models, eras, ops, properties, predicates, scenarios)"],
+    [['list', 'bogus'], "mmcheck: cannot list 'bogus' (choose one of models, eras, ops, properties, predicates, profiles)"],
     [['list', 'properties', '--model', 'nope'], "mmcheck: unknown model 'nope'"],
     [['list', 'eras', '--model', 'mutex'], "mmcheck: model 'mutex' has no eras"],
   ])('%j', (args, msg) => {
@@ -309,7 +309,7 @@ describe('list and help', () => {
 
   it('check --help lists the documented flags', () => {
     const r = mmcheck('check', '--help');
-    for (const flag of ['--model', '--era', '--procs', '--subpages', '--ops', '--property', '--depth', '--max-states', '--timeout', '--workers', '--strategy', '--seed', '--set', '--predicate', '--json', '--trace', '--format'])
+    for (const flag of ['--model', '--era', '--procs', '--subpages', '--ops', '--property', '--depth', '--max-states', '--timeout', '--workers', '--strategy', '--seed', '--set', '--bound', '--profile', '--json', '--trace', '--format'])
       expect(r.stdout).toContain(flag);
   });
 
