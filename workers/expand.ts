@@ -4,6 +4,7 @@
  */
 import { Piscina } from 'piscina';
 import { Expander } from '../src/checker/expand.js';
+import { tableHas } from '../src/fpset/fpset.js';
 import type { ExpandTask } from '../src/checker/parallel.js';
 import { packSlice } from '../src/checker/wire.js';
 import { createModel } from '../models/registry.js';
@@ -21,7 +22,8 @@ export default function expandSlice(task: ExpandTask): unknown {
     sizes.set(key, model.stateBytes);
   }
   const n = sizes.get(key)!;
-  const r = ex.expand(new Uint8Array(task.slice), task.count);
+  const k = task.known;
+  const r = ex.expand(new Uint8Array(task.slice), task.count, k ? (hi, lo) => tableHas(k.table, k.mask, hi, lo) : undefined);
   const buf = packSlice(r, n);
   return Piscina.move(buf);
 }

@@ -16,6 +16,8 @@ import { NO_PARENT, ParentStore } from './store.js';
 
 export type Strategy = 'bfs' | 'dfs' | 'random';
 
+const EMPTY = new Uint8Array(0);
+
 export interface Progress {
   distinct: number;
   transitions: number;
@@ -93,8 +95,12 @@ class Run {
   stopped = false;
   private lastProgress = Date.now();
 
+  /** states of the current level not yet in `visited` (parallel bfs inserts them at the level's end) */
+  pending = 0;
+
   constructor(readonly model: Model, readonly opts: SearchOptions) {
-    this.visited = opts.fullState ? new FullStateSet(model.stateBytes) : new FingerprintSet();
+    const shared = (opts.workers ?? 1) > 1;
+    this.visited = opts.fullState ? new FullStateSet(model.stateBytes) : new FingerprintSet(1 << 16, 0.75, shared);
     const only = opts.properties ? new Set(opts.properties) : null;
     this.checked = model.properties.map((p) => !only || only.has(p.name) || p.kind === 'kernel-assertion');
     this.findings = model.properties.map(() => null);
@@ -165,12 +171,12 @@ class Run {
     this.lastProgress = now;
     const seconds = (now - this.start) / 1000;
     cb({
-      distinct: this.visited.size,
+      distinct: this.visited.size + this.pending,
       transitions: this.transitions,
       frontier,
       depth: this.depth,
       seconds,
-      statesPerSec: seconds > 0 ? this.visited.size / seconds : 0,
+      statesPerSec: seconds > 0 ? (this.visited.size + this.pending) / seconds : 0,
     });
   }
 
@@ -243,6 +249,17 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   // mid-slice (state bound, fail-fast) counts transitions one by one instead, so the count
   // at the stop is the same for any number of workers.
   const known = opts.maxStates === undefined && !opts.failFast ? (hi: number, lo: number) => visited.has(hi, lo) : undefined;
+  // Parallel: workers drop successors stored in earlier levels, reading a snapshot of the shared
+  // visited set; the merge dedupes the level in a set of its own and inserts it at the level's end,
+  // so the shared table never changes while workers read it.
+  const levelled = pool !== null && known !== undefined && visited instanceof FingerprintSet;
+  const levelSet = new FingerprintSet(1 << 12);
+  let levelFps = new Uint32Array(1 << 12);
+  const flushLevel = () => {
+    for (let i = 0; i < run.pending; i++) visited.add(EMPTY, levelFps[2 * i]!, levelFps[2 * i + 1]!);
+    run.pending = 0;
+    levelSet.clear();
+  };
   try {
     const init = seed(run);
     let frontier = new Uint8Array(init.states.length * n);
@@ -269,17 +286,18 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       levelCount = count;
       levelFrontier = frontier;
       merged = 0;
-      const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(4096, Math.max(64, Math.ceil(count / (workers * 8)))) : 2048));
+      const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(8192, Math.max(256, Math.ceil(count / (workers * 8)))) : 2048));
       // Dispatch all slices (the pool queues them); merge strictly in slice order.
       const pending: Promise<SliceResult>[] = [];
+      const snapshot = levelled ? (visited as FingerprintSet).snapshot() : null;
       const dispatch = (k: number): Promise<SliceResult> => {
         const from = k * slice;
         const c = Math.min(slice, count - from);
         const view = frontier.subarray(from * n, (from + c) * n);
-        return pool ? pool.expand(view, c) : Promise.resolve(local.expand(view, c, known));
+        return pool ? pool.expand(view, c, snapshot) : Promise.resolve(local.expand(view, c, known));
       };
       const slices = Math.ceil(count / slice);
-      const window = pool ? workers * 4 : 1;
+      const window = pool ? workers * 16 : 1;
       let nextOut = 0;
       const fill = () => {
         while (nextOut < slices && pending.length < window) pending.push(dispatch(nextOut++));
@@ -309,7 +327,19 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           });
           if (run.stopped) break;
           if (run.hasAssert(r.meta, b)) continue; // the kernel would have crashed: not a state
-          if (!run.visited.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
+          const hi = r.meta[b + 2]!;
+          const lo = r.meta[b + 3]!;
+          if (levelled) {
+            if (visited.has(hi, lo) || !levelSet.add(r.states, hi, lo)) continue;
+            if (2 * run.pending + 2 > levelFps.length) {
+              const g = new Uint32Array(levelFps.length * 2);
+              g.set(levelFps);
+              levelFps = g;
+            }
+            levelFps[2 * run.pending] = hi;
+            levelFps[2 * run.pending + 1] = lo;
+            run.pending++;
+          } else if (!visited.add(r.states, hi, lo, j * n)) continue;
           run.store.push(parent, action);
           if ((nextCount + 1) * n > next.length) {
             const g = new Uint8Array(next.length * 2);
@@ -323,6 +353,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         if (!run.stopped) run.timeUp();
         run.progress(nextCount);
       }
+      flushLevel();
       if (run.stopped) {
         // keep pending worker results from leaking as unhandled rejections
         await Promise.allSettled(pending);

@@ -27,10 +27,11 @@ export class FingerprintSet implements VisitedSet {
   private limit: number;
   readonly exact = false;
 
-  constructor(initialCapacity = 1 << 16, private readonly maxLoad = 0.75) {
+  /** `shared`: keep the table in a SharedArrayBuffer, so worker threads can read a snapshot of it. */
+  constructor(initialCapacity = 1 << 16, private readonly maxLoad = 0.75, private readonly shared = false) {
     let cap = 1 << 4;
     while (cap < initialCapacity) cap <<= 1;
-    this.table = new Uint32Array(cap * 2);
+    this.table = this.alloc(cap * 2);
     this.mask = cap - 1;
     this.limit = Math.floor(cap * maxLoad);
   }
@@ -49,15 +50,22 @@ export class FingerprintSet implements VisitedSet {
   }
 
   has(hi: number, lo: number): boolean {
-    const t = this.table;
-    let i = slot(hi, lo, this.mask);
-    for (;;) {
-      const h = t[2 * i]!;
-      const l = t[2 * i + 1]!;
-      if (h === 0 && l === 0) return false;
-      if (h === hi && l === lo) return true;
-      i = (i + 1) & this.mask;
-    }
+    return tableHas(this.table, this.mask, hi, lo);
+  }
+
+  /** Empty the set, keeping its capacity. */
+  clear(): void {
+    this.table.fill(0);
+    this.count = 0;
+  }
+
+  /** The table for readers in other threads; valid until the next insertion that grows it. */
+  snapshot(): { table: Uint32Array; mask: number } {
+    return { table: this.table, mask: this.mask };
+  }
+
+  private alloc(words: number): Uint32Array {
+    return this.shared ? new Uint32Array(new SharedArrayBuffer(words * 4)) : new Uint32Array(words);
   }
 
   private insert(hi: number, lo: number): boolean {
@@ -80,7 +88,7 @@ export class FingerprintSet implements VisitedSet {
   private grow(): void {
     const old = this.table;
     const cap = (this.mask + 1) * 2;
-    this.table = new Uint32Array(cap * 2);
+    this.table = this.alloc(cap * 2);
     this.mask = cap - 1;
     this.limit = Math.floor(cap * this.maxLoad);
     this.count = 0;
@@ -89,6 +97,18 @@ export class FingerprintSet implements VisitedSet {
       const l = old[i + 1]!;
       if (h !== 0 || l !== 0) this.insert(h, l);
     }
+  }
+}
+
+/** Membership in a FingerprintSet's table (also from a worker thread, over a shared snapshot). */
+export function tableHas(t: Uint32Array, mask: number, hi: number, lo: number): boolean {
+  let i = slot(hi, lo, mask);
+  for (;;) {
+    const h = t[2 * i]!;
+    const l = t[2 * i + 1]!;
+    if (h === 0 && l === 0) return false;
+    if (h === hi && l === lo) return true;
+    i = (i + 1) & mask;
   }
 }
 
