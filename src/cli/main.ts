@@ -1,5 +1,6 @@
 /** The `mmcheck` program: one file per command. */
 import { Command, CommanderError } from 'commander';
+import { benchCommand } from './bench.js';
 import { checkCommand } from './check.js';
 import { listCommand } from './list.js';
 import { replayCommand } from './replay.js';
@@ -16,7 +17,7 @@ const program = new Command('mmcheck')
   .configureOutput(output)
   .exitOverride();
 
-for (const cmd of [checkCommand(), replayCommand(), listCommand()]) {
+for (const cmd of [checkCommand(), replayCommand(), listCommand(), benchCommand()]) {
   cmd.exitOverride();
   cmd.configureOutput(output);
   program.addCommand(cmd);

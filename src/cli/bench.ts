@@ -1,0 +1,57 @@
+/** `mmcheck bench`: the throughput benchmark (bench/bench.ts), as a table or --json. */
+import { availableParallelism } from 'node:os';
+import { Command } from 'commander';
+import { bench, type BenchRow } from '../../bench/bench.js';
+import { packageRoot } from '../checker/parallel.js';
+import { fmtBytes, fmtInt } from '../report/progress.js';
+import { intArg } from './common.js';
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('throughput benchmark: fixed configurations, 1 and N workers, and the SPIN reference model where spin is installed')
+    .option('--workers <n>', 'workers for the parallel column', intArg(1, 256), Math.min(availableParallelism(), 16))
+    .option('--quick', 'leave out the long configurations')
+    .option('--only <text>', 'only configurations whose name contains this')
+    .option('--no-spin', 'do not run SPIN even if it is installed')
+    .option('--json', 'print one JSON object')
+    .action((o: { workers: number; quick?: boolean; only?: string; spin: boolean; json?: boolean }) => {
+      if (!o.json) process.stdout.write(header(o.workers));
+      const res = bench({
+        root: packageRoot(),
+        workers: o.workers,
+        quick: Boolean(o.quick),
+        only: o.only,
+        spin: o.spin,
+        onRow: (r) => {
+          if (!o.json) process.stdout.write(line(r));
+        },
+      });
+      if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+      else if (!res.spinAvailable) process.stdout.write('\nSPIN columns empty: install spin and gcc (apt-get install spin gcc) to compare in the same run.\n');
+    });
+}
+
+function header(workers: number): string {
+  const h = ['configuration', 'distinct', 'transitions', '1w s', '1w states/s', `${workers}w s`, `${workers}w states/s`, 'B/state', 'peak RSS 1w', 'SPIN distinct', 'SPIN s', 'SPIN states/s', '1w/SPIN'];
+  return h.join(' | ') + '\n' + h.map(() => '---').join(' | ') + '\n';
+}
+
+function line(r: BenchRow): string {
+  const spin = r.spin && 'statesPerSec' in r.spin ? r.spin : null;
+  const cells = [
+    r.name,
+    fmtInt(r.one.distinct),
+    fmtInt(r.one.transitions),
+    r.one.seconds.toFixed(2),
+    fmtInt(r.one.statesPerSec),
+    r.many ? r.many.seconds.toFixed(2) : '-',
+    r.many ? fmtInt(r.many.statesPerSec) : '-',
+    r.one.bytesPerState.toFixed(1),
+    fmtBytes(r.one.peakRssBytes),
+    spin ? fmtInt(spin.distinct) : r.spin ? 'skipped' : '-',
+    spin ? spin.seconds.toFixed(2) : '-',
+    spin ? fmtInt(spin.statesPerSec) : '-',
+    r.ratio !== null ? r.ratio.toFixed(2) : '-',
+  ];
+  return cells.join(' | ') + '\n';
+}
