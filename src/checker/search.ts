@@ -360,7 +360,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         leftover = { states: next, count: nextCount, base: nextBase };
         break;
       }
-      run.depth++;
+      if (nextCount > 0) run.depth++; // depth = distance of the farthest stored state
       frontier = next;
       base = nextBase;
       count = nextCount;

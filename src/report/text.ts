@@ -13,11 +13,16 @@ const STATUS: Record<string, string> = {
 
 export function renderSummary(r: Report): string {
   const out: string[] = [];
-  const cfg = Object.entries(r.config)
-    .filter(([, v]) => v !== undefined && v !== null && v !== '')
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : v}`)
-    .join(' ');
-  out.push(`mmcheck: model ${r.model}${cfg ? `  ${cfg}` : ''}`);
+  const flat = (k: string, v: unknown): string[] => {
+    if (v === undefined || v === null || v === '') return [];
+    if (Array.isArray(v)) return [`${k}=${v.join(',')}`];
+    if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).flatMap(([k2, v2]) => flat(k2, v2));
+    return [`${k}=${String(v)}`];
+  };
+  const top = Object.entries(r.config).filter(([, v]) => typeof v !== 'object' || Array.isArray(v) || v === null);
+  const nested = Object.entries(r.config).filter(([, v]) => typeof v === 'object' && v !== null && !Array.isArray(v));
+  out.push(`mmcheck: model ${r.model}  ${top.flatMap(([k, v]) => flat(k, v)).join(' ')}`.trimEnd());
+  for (const [k, v] of nested) out.push(`  ${k}: ${flat(k, v).join(' ')}`);
   const s = r.stats;
   out.push(
     `search: ${s.strategy}, ${s.workers} worker${s.workers === 1 ? '' : 's'}: ` +

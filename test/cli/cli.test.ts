@@ -30,7 +30,7 @@ describe('check: text report', () => {
     const out = r.stdout;
     expect(out).toContain('mmcheck: model mutex-broken  procs=2 broken=true');
     expect(out).toContain('search: bfs, 1 worker: EXHAUSTIVE');
-    expect(out).toContain('states: 13 distinct, 24 transitions, depth 7,');
+    expect(out).toContain('states: 13 distinct, 24 transitions, depth 6,');
     expect(out).toMatch(/^ {2}VIOLATED +mutual-exclusion +always .*\[counterexample: 4 steps\]$/m);
     expect(out).toMatch(/^ {2}reached +critical-reached /m);
     expect(out).toContain('counterexample for mutual-exclusion (always), 4 steps:');
@@ -84,7 +84,7 @@ describe('check --json', () => {
     expect(out.model).toBe('mutex-broken');
     expect(out.config).toEqual({ procs: 2, broken: true });
     expect(out.exhaustive).toBe(true);
-    expect(out.stats).toMatchObject({ distinct: 13, transitions: 24, depth: 7, workers: 1 });
+    expect(out.stats).toMatchObject({ distinct: 13, transitions: 24, depth: 6, workers: 1 });
     expect(typeof out.stats.seconds).toBe('number');
     expect(out.stats.seconds).toBeGreaterThanOrEqual(0);
     expect(out.stats.peakRssBytes).toBeGreaterThan(0);

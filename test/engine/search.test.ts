@@ -26,8 +26,8 @@ describe('mutex-broken, 2 processes', () => {
     expect(r.cut).toBeNull();
     expect(r.distinct).toBe(13);
     expect(r.transitions).toBe(24);
-    // bfs depth counts the levels expanded: the farthest state is 6 steps away, level 6 is expanded too
-    expect(r.depth).toBe(7);
+    // bfs depth is the distance of the farthest state: 6 steps
+    expect(r.depth).toBe(6);
     expect(r.workers).toBe(1);
     expect(r.collisionProbability).toBeGreaterThan(0);
     expect(r.checked).toEqual([true, true, true]);
@@ -88,7 +88,7 @@ describe('engine against the naive oracle', () => {
     expect(r.exhaustive).toBe(true);
     expect(r.distinct).toBe(o.distinct);
     expect(r.transitions).toBe(o.transitions);
-    expect(r.depth).toBe(o.maxDistance + 1);
+    expect(r.depth).toBe(o.maxDistance);
     expect(r.coverage).toEqual(o.coverage);
     // every state property is found exactly when the oracle finds it, and bfs paths are shortest
     m.properties.forEach((p, i) => {
@@ -310,7 +310,7 @@ describe('action properties and kernel assertions (toy model)', () => {
     expect(r.exhaustive).toBe(true);
     expect(r.distinct).toBe(5);
     expect(r.transitions).toBe(7);
-    expect(r.depth).toBe(4);
+    expect(r.depth).toBe(3);
     expect(r.coverage).toEqual([4, 2, 1]);
   });
 
