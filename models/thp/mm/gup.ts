@@ -3,7 +3,7 @@
  */
 import { CV } from '../coverage.js';
 import type { Kern, PageRef } from '../kern.js';
-import { REF_LONGTERM, REF_PIN, REF_USED, REF_WRITE, ZERO_PTE } from '../layout.js';
+import { PMD_HUGE, REF_LONGTERM, REF_PIN, REF_USED, REF_WRITE, ZERO_PTE } from '../layout.js';
 import { handle_mm_fault } from './memory.js';
 
 export interface GupFlags {
@@ -52,7 +52,7 @@ export function gupOne(k: Kern, p: number, addr: number, fl: GupFlags): boolean 
       continue;
     }
     const pg = k.pageAt(p, addr)!;
-    if (!fl.write && !writable && pin && k.c.flags.gup_cow === 'unshare' && !k.PageAnonExclusive(pg)) {
+    if (!fl.write && !writable && pin && k.c.flags.gup_cow === 'unshare' && !exclusiveAt(k, p, pg)) {
       if (handle_mm_fault(k, p, addr, false, true) === 'blocked') return false;
       continue;
     }
@@ -62,8 +62,15 @@ export function gupOne(k: Kern, p: number, addr: number, fl: GupFlags): boolean 
   return false;
 }
 
+/** PageAnonExclusive as GUP reads it: through a huge PMD, the head's bit (follow_trans_huge_pmd). */
+function exclusiveAt(k: Kern, p: number, pg: PageRef): boolean {
+  return k.pmd(p) === PMD_HUGE ? k.aeThp(pg.idx, 0) : k.PageAnonExclusive(pg);
+}
+
 function takeRef(k: Kern, g: number, p: number, addr: number, pg: PageRef, fl: GupFlags, pin: boolean): void {
   k.cover(CV.follow_page_take_reference);
+  // 5.19+ follow_page_pte / follow_trans_huge_pmd: VM_BUG_ON_PAGE(FOLL_PIN on a non-exclusive anon page)
+  if (pin && k.o.ANON_EXCLUSIVE >= 0 && !exclusiveAt(k, p, pg)) k.bug();
   k.get_page(pg);
   if (pin) {
     k.pinAdd(pg, 1);
