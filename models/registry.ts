@@ -7,6 +7,7 @@ import { UsageError } from '../src/model.js';
 import { createCounters } from './fixtures/counters.js';
 import { createMutex } from './fixtures/mutex.js';
 import { thpEntry } from './thp/index.js';
+import { createScenarioModel, type ProgramSpec } from '../src/scenario/program.js';
 
 export interface ModelEntry {
   id: string;
@@ -42,6 +43,12 @@ const entries: ModelEntry[] = [
     description: 'fixture: --procs independent counters 0..max (engine and parallel tests)',
     keys: ['procs', 'max'],
     create: (c) => createCounters(c as { procs?: number; max?: number }),
+  },
+  {
+    id: 'scenario',
+    description: 'a scenario file (mmcheck run FILE.litmus): the interleavings of its processes\' programs over an inner model',
+    keys: ['program'],
+    create: (c) => createScenarioModel(c.program as ProgramSpec, createModel),
   },
 ];
 

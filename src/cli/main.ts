@@ -4,6 +4,7 @@ import { benchCommand } from './bench.js';
 import { checkCommand } from './check.js';
 import { listCommand } from './list.js';
 import { replayCommand } from './replay.js';
+import { runCommand } from './run.js';
 import { EXIT_USAGE } from './common.js';
 
 // commander's own errors become one `mmcheck: ...` line, like ours
@@ -17,7 +18,7 @@ const program = new Command('mmcheck')
   .configureOutput(output)
   .exitOverride();
 
-for (const cmd of [checkCommand(), replayCommand(), listCommand(), benchCommand()]) {
+for (const cmd of [checkCommand(), runCommand(), replayCommand(), listCommand(), benchCommand()]) {
   cmd.exitOverride();
   cmd.configureOutput(output);
   program.addCommand(cmd);

@@ -1,0 +1,173 @@
+/**
+ * `mmcheck run FILE...`: check scenario files against their expectations,
+ * each for every era it names; a pass/fail table, the trace of each failure,
+ * `--junit FILE` and `--json`. Exit 0 all pass, 1 any fails, 2 bad input.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { UsageError } from '../model.js';
+import { compileScenario, type CompiledScenario, type ModelSource } from '../scenario/compile.js';
+import { parseScenario, ScenarioError } from '../scenario/parse.js';
+import { runScenario, type CheckOutcome } from '../scenario/runner.js';
+import { renderJUnit, type JUnitSuite } from '../report/junit.js';
+import { renderTrace } from '../report/text.js';
+import { fmtInt, stderrProgress } from '../report/progress.js';
+import { createModel, modelEntry } from '../../models/registry.js';
+import { EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, failUsage, workersArg } from './common.js';
+
+export const registrySource: ModelSource = { entry: modelEntry, create: createModel };
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('check scenario (litmus) files against their expected results, per era')
+    .argument('<files...>', 'scenario files (*.litmus)')
+    .option('--junit <file>', 'write JUnit XML (one testsuite per file, one testcase per era and check)')
+    .option('--json', 'print one JSON object on stdout instead of the table')
+    .option('--workers <n>', 'worker threads for each bfs (a number or auto)', workersArg, 1)
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (files: string[], o: { junit?: string; json?: boolean; workers: number; quiet?: boolean }) => {
+      process.exitCode = await runFiles(files, o);
+    });
+}
+
+/** Read, parse and compile a file; a bad one is a one-line error (exit 2). */
+export function loadScenario(file: string): CompiledScenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return compileScenario(parseScenario(file, text), registrySource);
+}
+
+async function runFiles(files: string[], o: { junit?: string; json?: boolean; workers: number; quiet?: boolean }): Promise<number> {
+  // all files are checked for errors before anything runs
+  const compiled: CompiledScenario[] = [];
+  for (const f of files) {
+    try {
+      compiled.push(loadScenario(f));
+    } catch (e) {
+      if (e instanceof ScenarioError) {
+        process.stderr.write(`${e.message}\n`);
+        process.exit(EXIT_USAGE);
+      }
+      failUsage(e);
+    }
+  }
+  const writeJUnit = (text: string) => {
+    try {
+      writeFileSync(o.junit!, text);
+    } catch (e) {
+      failUsage(new UsageError(`cannot write JUnit file ${o.junit}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+    }
+  };
+  if (o.junit) writeJUnit(''); // an unwritable path is bad input: say so before running anything
+  const progress = stderrProgress(Boolean(o.quiet));
+  const results: CheckOutcome[][] = [];
+  for (const c of compiled) {
+    results.push(await runScenario(c, { create: createModel, workers: o.workers, onProgress: progress.onProgress, progressEveryMs: progress.everyMs }));
+  }
+  progress.done();
+  const all = results.flat();
+  const failed = all.filter((r) => !r.pass);
+  if (o.json) process.stdout.write(JSON.stringify(toJson(compiled, results), null, 2) + '\n');
+  else process.stdout.write(renderTable(compiled, results));
+  if (o.junit) writeJUnit(renderJUnit(toJUnit(compiled, results)));
+  return failed.length > 0 ? EXIT_VIOLATION : EXIT_OK;
+}
+
+const checkLabel = (r: CheckOutcome) => (r.kind === 'condition' ? r.condition! : r.check);
+
+/** The trace of a failure; a cover's trace is a witness, not a counterexample. */
+function traceLines(r: CheckOutcome): string[] {
+  if (!r.trace) return [];
+  const lines = renderTrace(r.trace);
+  if (r.trace.kind === 'sometimes') lines[0] = lines[0]!.replace(/^counterexample/, 'witness');
+  return lines;
+}
+
+export function failureLine(r: CheckOutcome): string {
+  return `FAIL ${r.file} (${r.name}): ${r.message}`;
+}
+
+export function renderTable(compiled: CompiledScenario[], results: CheckOutcome[][]): string {
+  const all = results.flat();
+  const head = ['', 'FILE', 'ERA', 'CHECK', 'EXPECTED', 'OBSERVED', 'STATES', 'TIME'];
+  const rows = all.map((r) => [
+    r.pass ? 'pass' : 'FAIL',
+    r.file,
+    r.era,
+    checkLabel(r),
+    r.expected,
+    r.observed,
+    fmtInt(r.states),
+    `${r.seconds.toFixed(2)}s`,
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 6 || i === 7 ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(head), ...rows.map(line)];
+  const notes = new Set<string>();
+  for (const r of all) for (const n of r.notes) notes.add(`note: ${r.file} era ${r.era}: ${n}`);
+  if (notes.size) out.push('', ...notes);
+  const failed = all.filter((r) => !r.pass);
+  for (const r of failed) {
+    out.push('', failureLine(r));
+    if (r.trace) out.push(...traceLines(r).map((l) => `  ${l}`));
+  }
+  out.push(
+    '',
+    failed.length === 0
+      ? `result: all ${all.length} expectations hold (${compiled.length} file${compiled.length === 1 ? '' : 's'})`
+      : `result: ${failed.length} of ${all.length} expectations FAILED: ${failed.map((r) => `${r.file} [${r.era} ${r.check}]`).join(', ')}`,
+  );
+  return out.join('\n') + '\n';
+}
+
+export function toJson(compiled: CompiledScenario[], results: CheckOutcome[][]) {
+  const all = results.flat();
+  return {
+    files: compiled.map((c, i) => ({
+      file: c.file,
+      name: c.name,
+      model: c.model,
+      eras: c.eras.map((e) => e.era),
+      trailers: c.scenario.trailers,
+      checks: results[i]!,
+    })),
+    passed: all.filter((r) => r.pass).length,
+    failed: all.filter((r) => !r.pass).length,
+  };
+}
+
+export function toJUnit(compiled: CompiledScenario[], results: CheckOutcome[][]): JUnitSuite[] {
+  return compiled.map((c, i) => {
+    const rs = results[i]!;
+    // the runs' time, once per era (the checks of an era share one search)
+    const eraTime = new Map(rs.map((r) => [r.era, r.seconds]));
+    return {
+      name: c.name,
+      file: c.file,
+      time: [...eraTime.values()].reduce((a, b) => a + b, 0),
+      properties: c.scenario.trailers.map((t) => ({ name: t.key, value: t.value })),
+      cases: rs.map((r) => ({
+        name: `${r.era} ${checkLabel(r)}`,
+        classname: c.name,
+        time: r.seconds,
+        ...(r.pass
+          ? {}
+          : {
+              failure: {
+                message: r.message!,
+                type: 'expectation',
+                text: [failureLine(r), ...traceLines(r)].join('\n'),
+              },
+            }),
+      })),
+    };
+  });
+}
