@@ -6,9 +6,9 @@ import { CV } from '../coverage.js';
 import type { Kern, PageRef } from '../kern.js';
 import { PMD_HUGE, PMD_TABLE, TOKEN_ZERO } from '../layout.js';
 import type { FaultResult } from './memory.js';
-import { checkNoSteal } from './memory.js';
+import { checkNoSteal, newAnonPage } from './memory.js';
 import {
-  page_add_new_anon_rmap_small, page_add_new_anon_rmap_thp, page_dup_rmap_pmd, page_mapcount, page_move_anon_rmap,
+  page_add_new_anon_rmap_thp, page_dup_rmap_pmd, page_mapcount, page_move_anon_rmap,
   page_remove_rmap_pmd, page_trans_huge_mapcount, total_mapcount,
 } from './rmap.js';
 
@@ -102,11 +102,7 @@ function do_huge_pmd_wp_page_fallback(k: Kern, p: number, f: number): boolean {
   k.setPmd(p, PMD_TABLE);
   k.deposit(p, -1);
   for (let i = 0; i < k.N; i++) {
-    const s = k.allocSmall();
-    const q: PageRef = { thp: false, idx: s, sub: 0 };
-    k.get_page(q);
-    page_add_new_anon_rmap_small(k, s, p);
-    k.setContent(q, k.content({ thp: true, idx: f, sub: i }));
+    const q = newAnonPage(k, p, k.content({ thp: true, idx: f, sub: i }))!; // slots checked above
     k.setPte(p, i, k.pteOf(q), k.vmWrite(p, i));
   }
   page_remove_rmap_pmd(k, f);

@@ -54,13 +54,9 @@ export function do_anonymous_page(k: Kern, p: number, addr: number, write: boole
     return true;
   }
   k.anon_vma_prepare(p);
-  const s = k.allocSmall();
-  if (s < 0) return false;
+  const pg = newAnonPage(k, p, TOKEN_ZERO);
+  if (!pg) return false;
   k.cover(CV.do_anonymous_page_new_page);
-  const pg: PageRef = { thp: false, idx: s, sub: 0 };
-  k.get_page(pg);
-  page_add_new_anon_rmap_small(k, s, p);
-  k.setContent(pg, TOKEN_ZERO);
   k.setPte(p, addr, k.pteOf(pg), k.vmWrite(p, addr));
   k.addRss(p, 1);
   return true;
@@ -122,19 +118,29 @@ export function do_wp_page(k: Kern, p: number, addr: number, unshare = false): F
  */
 export function wp_page_copy(k: Kern, p: number, addr: number, old: PageRef | null, unshare: boolean): boolean {
   k.anon_vma_prepare(p);
-  const s = k.allocSmall();
-  if (s < 0) return false;
+  const pg = newAnonPage(k, p, old ? k.content(old) : TOKEN_ZERO);
+  if (!pg) return false;
   k.cover(CV.do_wp_page_copy_wp_page_copy);
-  const pg: PageRef = { thp: false, idx: s, sub: 0 };
-  k.get_page(pg);
-  page_add_new_anon_rmap_small(k, s, p);
-  k.setContent(pg, old ? k.content(old) : TOKEN_ZERO);
   k.setPte(p, addr, k.pteOf(pg), !unshare);
   if (old) {
     page_remove_rmap_pte(k, old);
     k.put_page(old);
   } else k.addRss(p, 1);
   return true;
+}
+
+/**
+ * Harness for alloc_page + page_add_new_anon_rmap: a new small anon page of mm
+ * p holding `data`, with its one reference (null when the pool is full).
+ */
+export function newAnonPage(k: Kern, p: number, data: number): PageRef | null {
+  const s = k.allocSmall();
+  if (s < 0) return null;
+  const pg: PageRef = { thp: false, idx: s, sub: 0 };
+  k.get_page(pg);
+  page_add_new_anon_rmap_small(k, s, p);
+  k.setContent(pg, data);
+  return pg;
 }
 
 /**
@@ -172,13 +178,9 @@ export function copy_present_pte(k: Kern, parent: number, child: number, i: numb
   const hasPinned = k.o.HAS_PINNED >= 0 && k.s[k.mm(parent) + k.o.HAS_PINNED] === 1;
   const needsCow = hasPinned && k.page_maybe_dma_pinned(pg) && (fc === 'pinned' || (fc === 'ae' && k.PageAnonExclusive(pg)));
   if (needsCow) {
-    const s = k.allocSmall();
-    if (s < 0) return false;
+    const q = newAnonPage(k, child, k.content(pg));
+    if (!q) return false;
     k.cover(CV.copy_present_page_early_COW_of_a_maybe_pinned_page);
-    const q: PageRef = { thp: false, idx: s, sub: 0 };
-    k.get_page(q);
-    page_add_new_anon_rmap_small(k, s, child);
-    k.setContent(q, k.content(pg));
     k.setPte(child, i, k.pteOf(q), k.vmWrite(child, i));
     k.addRss(child, 1);
     return true;
