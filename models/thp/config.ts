@@ -21,6 +21,7 @@ export const OPS: Record<string, string> = {
   put: 'put_page / unpin_user_page of a held GUP reference',
   read_ref: 'read a subpage through a held GUP reference (O_DIRECT, vmsplice)',
   exit: 'process exit: exit_mmap zaps every mapping; held GUP references stay with their holder',
+  kvm: 'KVM on a memslot over mm0\'s range: an EPT fault in three steps (kvm_page_fault reads mmu_notifier_seq, hva_to_pfn GUPs the page, kvm_map retries or installs a 4K or 2M leaf)',
 };
 
 /** Operation groups: a group name in --ops enables each of its steps; a step name enables just that one. */
@@ -28,6 +29,7 @@ export const OP_STEPS: Record<string, string[]> = {
   mprotect: ['mprotect_ro', 'mprotect_rw'],
   gup: ['get_user_pages', 'get_user_pages_w'],
   pin: ['pin_user_pages', 'pin_user_pages_w', 'pin_user_pages_lt', 'pin_user_pages_lt_w'],
+  kvm: ['kvm_page_fault', 'kvm_page_fault_w', 'hva_to_pfn', 'kvm_map'],
 };
 
 export const STEP_DOCS: Record<string, string> = {
@@ -39,6 +41,10 @@ export const STEP_DOCS: Record<string, string> = {
   pin_user_pages_w: 'pin_user_pages(FOLL_PIN|FOLL_WRITE)',
   pin_user_pages_lt: 'pin_user_pages(FOLL_PIN|FOLL_LONGTERM), read-only (io_uring fixed buffer)',
   pin_user_pages_lt_w: 'pin_user_pages(FOLL_PIN|FOLL_WRITE|FOLL_LONGTERM) (vfio); before 5.7 a long-term get_user_pages',
+  kvm_page_fault: 'a guest read of a gfn the EPT does not map: the vCPU exits and KVM reads mmu_notifier_seq',
+  kvm_page_fault_w: 'a guest write of a gfn the EPT does not map writable: as kvm_page_fault, with FOLL_WRITE',
+  hva_to_pfn: 'the in-flight KVM fault GUPs the page at hva(gfn) (FOLL_GET; FOLL_WRITE for a write fault, which breaks COW)',
+  kvm_map: 'under mmu_lock: mmu_notifier_retry (drop the page and give up if an invalidation ran), transparent_hugepage_adjust (the kvm_huge predicate), install the EPT leaf',
 };
 
 export const DEFAULT_OPS = ['write', 'fork', 'munmap', 'split_huge_pmd'];
@@ -46,6 +52,7 @@ export const SPIN_OPS = ['fork', 'munmap', 'split_huge_pmd', 'write'];
 
 export const PROFILES: Record<string, string> = {
   full: 'an empty private anonymous VMA in process 0; THPs come from faults (default)',
+  shmem: 'a MAP_SHARED mapping of a shmem (tmpfs, memfd) file whose page cache holds one THP (F0), in process 0 (4.8+: --era v4.8 or later); faults map it by PMD or PTE, a PMD split zaps',
   'thp-core': "the SPIN reference model's world (../shared/bench/thp_core.pml): a writable PMD-mapped THP in process 0, ops fork/munmap(half|all)/split_huge_pmd/write, no content tokens, small-page rmap not tracked",
 };
 
@@ -54,7 +61,15 @@ export type RangeSet = 'basic' | 'all' | 'halves';
 export interface ThpConfig {
   era: string;
   flags: Flags;
-  profile: 'full' | 'thp-core';
+  profile: 'full' | 'thp-core' | 'shmem';
+  /** the VMA is a MAP_SHARED shmem mapping of a page-cache THP (slot 0), not private anon */
+  shmem: boolean;
+  /** KVM steps are explored (memslot over mm0's range, EPT, the in-flight fault) */
+  kvm: boolean;
+  /** --predicate hooks: decision point -> path of the user's module */
+  predicates: Record<string, string>;
+  /** mmcheck compare: two kvm_huge predicates (built-in names or files) scored against the ground truth, which drives the EPT */
+  compare: { a: string; b: string } | null;
   procs: number;
   subpages: number;
   ops: Set<string>;
@@ -72,7 +87,12 @@ export interface ThpConfig {
   keepFreedMapping: boolean;
 }
 
-const KEYS = ['era', 'procs', 'subpages', 'ops', 'set', 'profile', 'bounds'];
+const KEYS = ['era', 'procs', 'subpages', 'ops', 'set', 'profile', 'bounds', 'predicate', 'compare'];
+
+/** Decision points a --predicate file can replace. */
+export const PREDICATE_HOOKS = ['kvm_huge'];
+
+export const SHMEM_OPS = ['read', 'write', 'fork', 'munmap', 'madvise_dontneed', 'split_huge_pmd', 'kvm'];
 
 function posInt(v: unknown, name: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
@@ -101,7 +121,9 @@ export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   const procs = posInt(raw.procs ?? 2, '--procs', 1, 6);
   const subpages = posInt(raw.subpages ?? 4, '--subpages', 2, 8);
   const core = profile === 'thp-core';
-  const opsList = (raw.ops as string[] | undefined) ?? (core ? SPIN_OPS : DEFAULT_OPS);
+  const shmem = profile === 'shmem';
+  if (shmem && flags.file_thp !== 'yes') throw new UsageError(`--profile shmem needs shmem THP, which era ${era.id} does not have (4.8+: use --era v4.8 or later, or --set file_thp=yes)`);
+  const opsList = (raw.ops as string[] | undefined) ?? (core ? SPIN_OPS : shmem ? SHMEM_OPS : DEFAULT_OPS);
   if (!Array.isArray(opsList) || opsList.length === 0) throw new UsageError('--ops needs at least one operation');
   const ops = new Set<string>();
   for (const o of opsList) {
@@ -120,6 +142,39 @@ export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   const smalls = bound('smalls', procs * subpages, 0, 32);
   const refs = bound('refs', 2, 0, 4);
   if (hasGup(ops) && refs === 0) throw new UsageError('GUP operations in --ops need --bound refs=1 or more');
-  const tokens = !core && (ops.has('read') || ops.has('read_ref'));
-  return { era: era.id, flags, profile: profile as ThpConfig['profile'], procs, subpages, ops, ranges, thps, smalls, refs, tokens, smallRmap: !core, keepFreedMapping: core };
+  if (shmem) for (const o of ['split_huge_page', 'mprotect_ro', 'mprotect_rw'])
+    if (ops.has(o)) throw new UsageError(`operation '${o}' is not modelled for --profile shmem (see models/thp/README.md)`);
+  // compare scores kvm_huge: it needs the KVM steps whatever --ops says
+  if (raw.compare !== undefined) for (const o of OP_STEPS.kvm!) ops.add(o);
+  const kvm = OP_STEPS.kvm!.some((o) => ops.has(o));
+  if (core && kvm) throw new UsageError('--profile thp-core has no KVM: the SPIN reference model has none');
+  const predicates = parsePredicates(raw.predicate);
+  for (const k of Object.keys(predicates)) if (k in set) throw new UsageError(`--set ${k} and --predicate ${k} both given: choose one`);
+  // Reads make every store and load a step and need tokens; the shmem world has no private data to leak.
+  const tokens = !core && !shmem && (ops.has('read') || ops.has('read_ref'));
+  return {
+    era: era.id, flags, profile: profile as ThpConfig['profile'], procs, subpages, ops, ranges,
+    thps: shmem ? 1 : thps, smalls: shmem ? 0 : smalls, refs, tokens, smallRmap: !core, keepFreedMapping: core,
+    shmem, kvm, predicates, compare: parseCompare(raw.compare, kvm),
+  };
+}
+
+function parseCompare(v: unknown, kvm: boolean): ThpConfig['compare'] {
+  if (v === undefined || v === null) return null;
+  const c = v as { a?: unknown; b?: unknown };
+  if (typeof v !== 'object' || typeof c.a !== 'string' || typeof c.b !== 'string') throw new UsageError('compare needs two kvm_huge predicates');
+  if (!kvm) throw new UsageError('comparing kvm_huge predicates needs the KVM steps in --ops (kvm)');
+  return { a: c.a, b: c.b };
+}
+
+function parsePredicates(v: unknown): Record<string, string> {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError('--predicate takes <hook>=<file>');
+  const out: Record<string, string> = {};
+  for (const [k, f] of Object.entries(v as Record<string, unknown>)) {
+    if (!PREDICATE_HOOKS.includes(k)) throw new UsageError(`unknown predicate hook '${k}' in --predicate (known: ${PREDICATE_HOOKS.join(', ')})`);
+    if (typeof f !== 'string' || f === '') throw new UsageError(`--predicate ${k} needs a file`);
+    out[k] = f;
+  }
+  return out;
 }

@@ -42,7 +42,39 @@ export const COVER_POINTS: readonly string[] = [
   'bound: no free THP slot (fault falls back to PTEs)',
   'bound: small-page pool full (step not taken)',
   'bound: no free GUP reference slot',
+  // KVM (present in a model's list only with KVM ops)
+  'kvm_mmu_notifier_invalidate_range_start: zap EPT leaves',
+  'kvm_mmu_notifier_invalidate_range_end: mmu_notifier_seq moves under a fault',
+  'kvm_mmu_notifier_release',
+  'kvm_page_fault: read mmu_notifier_seq',
+  'hva_to_pfn',
+  'hva_to_pfn: no page (-EFAULT: the fault is dropped)',
+  'kvm_map: mmu_notifier_retry (invalidated: drop the page, retry later)',
+  'kvm_map: 2M leaf (transparent_hugepage_adjust)',
+  'kvm_map: 4K leaf',
+  // shmem (present with --profile shmem)
+  'shmem_fault: do_set_pmd (PMD map)',
+  'shmem_fault: finish_fault (PTE map)',
+  '__split_huge_pmd: file THP (the PMD is zapped)',
+  'wp_page_shared: write-enable a shared entry',
+  // mmcheck compare (present only there)
+  'compare A: agree',
+  'compare A: false positive',
+  'compare A: false negative',
+  'compare B: agree',
+  'compare B: false positive',
+  'compare B: false negative',
+  'compare A: false negative with no PTE mapping the THP anywhere',
+  'compare B: false negative with no PTE mapping the THP anywhere',
 ];
+
+/** How many of COVER_POINTS a configuration has: the KVM, shmem and compare points only where they can fire. */
+export function coverPointCount(kvm: boolean, shmem: boolean, compare: boolean): number {
+  if (compare) return COVER_POINTS.length;
+  if (shmem) return CV.compare_A_agree;
+  if (kvm) return CV.shmem_fault_do_set_pmd;
+  return CV.kvm_zap;
+}
 
 /** Point ids by identifier (numeric constants keep Kern.cover cheap on the hot path). */
 export const CV = {
@@ -84,4 +116,25 @@ export const CV = {
   bound_no_free_THP_slot_fault_falls_back_to_PTEs: 35,
   bound_small_page_pool_full_step_not_taken: 36,
   bound_no_free_GUP_reference_slot: 37,
+  kvm_zap: 38,
+  kvm_seq_moved: 39,
+  kvm_release: 40,
+  kvm_page_fault: 41,
+  hva_to_pfn: 42,
+  hva_to_pfn_fault: 43,
+  kvm_map_retry: 44,
+  kvm_map_2M: 45,
+  kvm_map_4K: 46,
+  shmem_fault_do_set_pmd: 47,
+  shmem_fault_pte: 48,
+  split_huge_pmd_file: 49,
+  wp_page_shared: 50,
+  compare_A_agree: 51,
+  compare_A_fp: 52,
+  compare_A_fn: 53,
+  compare_B_agree: 54,
+  compare_B_fp: 55,
+  compare_B_fn: 56,
+  compare_A_fn_stale: 57,
+  compare_B_fn_stale: 58,
 } as const;

@@ -21,6 +21,13 @@ export const GUP_COW = ['none', 'force', 'unshare'] as const;
 export const MAPCOUNT = ['doublemap', 'entire'] as const;
 /** Whether FOLL_PIN exists (pin_user_pages, pincount), 5.7+. */
 export const FOLL_PIN = ['no', 'yes'] as const;
+/** Whether shmem/file THP exists (dd78fedde4b9 "rmap: support file thp", 4.8). */
+export const FILE_THP = ['no', 'yes'] as const;
+/**
+ * KVM's "may this be mapped 2M in the EPT" test, transparent_hugepage_adjust (spec §4.8, §6.1):
+ * built-in variants; `--predicate kvm_huge=FILE` plugs in a user's own.
+ */
+export const KVM_HUGE = ['TC', 'TCM_orig', 'TCM_yang_v1', 'TCM_hugh', 'HOSTWALK'] as const;
 
 export interface Flags {
   reuse: (typeof REUSE)[number];
@@ -31,6 +38,8 @@ export interface Flags {
   gup_cow: (typeof GUP_COW)[number];
   mapcount: (typeof MAPCOUNT)[number];
   foll_pin: (typeof FOLL_PIN)[number];
+  file_thp: (typeof FILE_THP)[number];
+  kvm_huge: (typeof KVM_HUGE)[number];
 }
 
 export const DECISIONS: Record<keyof Flags, { variants: readonly string[]; doc: string }> = {
@@ -42,6 +51,11 @@ export const DECISIONS: Record<keyof Flags, { variants: readonly string[]; doc: 
   gup_cow: { variants: GUP_COW, doc: 'read GUP on a COW mapping: no COW break, forced break (5.8), unshare non-exclusive pins (5.19)' },
   mapcount: { variants: MAPCOUNT, doc: 'large-folio counters: compound_mapcount + PageDoubleMap (<=6.1) or entire_mapcount + nr_pages_mapped (6.2+)' },
   foll_pin: { variants: FOLL_PIN, doc: 'FOLL_PIN and the folio pincount exist (5.7+); before, pins are plain references' },
+  file_thp: { variants: FILE_THP, doc: 'shmem/file THP exists (4.8+, dd78fedde4b9): needed by --profile shmem' },
+  kvm_huge: {
+    variants: KVM_HUGE,
+    doc: 'KVM maps a THP 2M in the EPT if: TC PageTransCompound (<=4.5), TCM_orig PageTransCompoundMap 127393fbe597 (4.6), TCM_yang_v1 (Yang Shi v1, seed 000), TCM_hugh 169226f7e0d2 (5.4), HOSTWALK host page-table walk db5432165e9b (x86 5.6+); or --predicate kvm_huge=FILE.ts',
+  },
 };
 
 export interface Era {
@@ -53,15 +67,18 @@ export interface Era {
 
 const B: Flags = {
   reuse: 'R46', pmd_reuse: 'P46', pmd_cow: 'copy', pmd_reuse_rmap: 'keep',
-  fork_cow: 'none', gup_cow: 'none', mapcount: 'doublemap', foll_pin: 'no',
+  fork_cow: 'none', gup_cow: 'none', mapcount: 'doublemap', foll_pin: 'no', file_thp: 'no', kvm_huge: 'TCM_orig',
 };
+/** What 4.8 (file THP) and 5.4 (169226f7e0d2) add to B; x86 walks the host page table from about 5.6 (db5432165e9b). */
+const B48: Flags = { ...B, file_thp: 'yes' };
+const LATER: Partial<Flags> = { file_thp: 'yes', kvm_huge: 'HOSTWALK' };
 
 export const ERAS: readonly Era[] = [
   {
     id: 'v4.5',
     kernels: '4.5',
     commits: 'REDESIGN 53f9263baba6 ddc58f27f9ee e9b61f19858a (PTE-mapped THP; a THP subpage is never reused on COW)',
-    flags: { ...B, reuse: 'R45', pmd_reuse: 'P45' },
+    flags: { ...B, reuse: 'R45', pmd_reuse: 'P45', kvm_huge: 'TC' },
   },
   {
     id: 'andrea-v1',
@@ -76,34 +93,46 @@ export const ERAS: readonly Era[] = [
     flags: { ...B },
   },
   {
+    id: 'v4.8',
+    kernels: '4.8-5.3',
+    commits: '+FILE_THP dd78fedde4b9 (shmem THP; file _mapcount counts PMD maps on every subpage; PageTransCompoundMap still tests _mapcount < 0)',
+    flags: { ...B48 },
+  },
+  {
+    id: 'v5.4',
+    kernels: '5.4-5.5 (x86), 5.4-5.14 (arm64)',
+    commits: '+KVM_TCM_FILE 169226f7e0d2 (PageTransCompoundMap compares a file subpage\'s _mapcount with compound_mapcount; Hugh Dickins\' patch, seed 000)',
+    flags: { ...B48, kvm_huge: 'TCM_hugh' },
+  },
+  {
     id: 'v5.8',
     kernels: '5.8',
-    commits: '+FOLL_PIN (5.7), THP_COW_SPLIT 3917c80280c9, SPLIT_PAGE_LOCK c444eb564fb1, GUP_FORCE_COW 17839856fd58',
-    flags: { ...B, pmd_cow: 'split', gup_cow: 'force', foll_pin: 'yes' },
+    commits: '+KVM_HOSTWALK_X86 db5432165e9b (5.6), FOLL_PIN (5.7), THP_COW_SPLIT 3917c80280c9, SPLIT_PAGE_LOCK c444eb564fb1, GUP_FORCE_COW 17839856fd58',
+    flags: { ...B, pmd_cow: 'split', gup_cow: 'force', foll_pin: 'yes', ...LATER },
   },
   {
     id: 'v5.9',
     kernels: '5.9-5.17',
     commits: '+WP_PAGECOUNT 09854ba94c6a, FORK_EARLY_COW 008cfe4418b3 70e806e4e645 d042035eaf5f, -GUP_FORCE_COW a308c71bf1e6',
-    flags: { ...B, reuse: 'R59', pmd_cow: 'split', fork_cow: 'pinned', foll_pin: 'yes' },
+    flags: { ...B, reuse: 'R59', pmd_cow: 'split', fork_cow: 'pinned', foll_pin: 'yes', ...LATER },
   },
   {
     id: 'v5.18',
     kernels: '5.18',
     commits: '+PMD_PAGECOUNT 3bff7e3f1f16 (PMD COW by refcount, page_move_anon_rmap on reuse)',
-    flags: { ...B, reuse: 'R59', pmd_reuse: 'P518', pmd_reuse_rmap: 'move', pmd_cow: 'split', fork_cow: 'pinned', foll_pin: 'yes' },
+    flags: { ...B, reuse: 'R59', pmd_reuse: 'P518', pmd_reuse_rmap: 'move', pmd_cow: 'split', fork_cow: 'pinned', foll_pin: 'yes', ...LATER },
   },
   {
     id: 'v5.19',
     kernels: '5.19-6.1',
     commits: '+ANON_EXCLUSIVE 6c287605fd56 fb3d824d1a46 6c54dc6c7437 (PageAnonExclusive, GUP unshare)',
-    flags: { ...B, reuse: 'R519', pmd_reuse: 'P519', pmd_reuse_rmap: 'move', pmd_cow: 'split', fork_cow: 'ae', gup_cow: 'unshare', foll_pin: 'yes' },
+    flags: { ...B, reuse: 'R519', pmd_reuse: 'P519', pmd_reuse_rmap: 'move', pmd_cow: 'split', fork_cow: 'ae', gup_cow: 'unshare', foll_pin: 'yes', ...LATER },
   },
   {
     id: 'v6.2',
     kernels: '6.2-6.4',
     commits: "+NO_DOUBLEMAP (Hugh Dickins' mm,thp,rmap series: entire_mapcount, nr_pages_mapped), UNSHARE_NONANON",
-    flags: { ...B, reuse: 'R519', pmd_reuse: 'P519', pmd_reuse_rmap: 'move', pmd_cow: 'split', fork_cow: 'ae', gup_cow: 'unshare', mapcount: 'entire', foll_pin: 'yes' },
+    flags: { ...B, reuse: 'R519', pmd_reuse: 'P519', pmd_reuse_rmap: 'move', pmd_cow: 'split', fork_cow: 'ae', gup_cow: 'unshare', mapcount: 'entire', foll_pin: 'yes', ...LATER },
   },
 ];
 

@@ -7,8 +7,9 @@ import { CV } from './coverage.js';
 import type { StepContext } from '../../src/model.js';
 import type { ThpConfig } from './config.js';
 
+import { mmu_notifier_invalidate_range, mmu_notifier_release } from './virt/kvm/kvm_main.js';
 import {
-  MM_ALIVE, PMD_HUGE, PMD_NONE, PMD_TABLE, PTE_NONE, REF_PIN, REF_USED, TOKEN_NONE, TOKEN_ZERO, ZERO_PTE, type Offsets,
+  MAPPING_FILE, MM_ALIVE, PMD_HUGE, PMD_NONE, PMD_TABLE, PTE_NONE, REF_PIN, REF_USED, TOKEN_NONE, TOKEN_ZERO, ZERO_PTE, type Offsets,
 } from './layout.js';
 
 /** A physical page as the model names it: a THP subpage (f, i) or small page k. */
@@ -193,6 +194,13 @@ export class Kern {
   setMapping(f: number, node: number): void {
     this.s[this.F(f) + this.o.MAPPING] = node + 1;
   }
+  /** !PageAnon: a page-cache (shmem) folio, whose mapping is the file */
+  isFile(f: number): boolean {
+    return this.s[this.F(f) + this.o.MAPPING] === MAPPING_FILE;
+  }
+  PageAnon(pg: PageRef): boolean {
+    return !pg.thp || !this.isFile(pg.idx);
+  }
   pincount(f: number): number {
     return this.o.PINCOUNT < 0 ? 0 : this.s[this.F(f) + this.o.PINCOUNT]!;
   }
@@ -366,10 +374,28 @@ export class Kern {
     return pg.thp ? 1 + pg.idx * this.N + pg.sub : 1 + this.c.thps * this.N + pg.idx;
   }
   refPage(g: number): PageRef {
-    const id = this.s[this.G(g) + this.o.R_PAGE]! - 1;
+    return this.pageOfId(this.s[this.G(g) + this.o.R_PAGE]!);
+  }
+  /** Inverse of pageId(). */
+  pageOfId(v: number): PageRef {
+    const id = v - 1;
     const tn = this.c.thps * this.N;
     return id < tn ? { thp: true, idx: Math.floor(id / this.N), sub: id % this.N } : { thp: false, idx: id - tn, sub: 0 };
   }
+  // ---- mmu notifiers (spec §4.8): the secondary MMU hears of every change to a present entry ----
+  /**
+   * mmu_notifier_invalidate_range_start + _end over mm p's subpages in `mask`,
+   * around a change to present entries. Host steps are atomic, so the pair is
+   * one call and mmu_notifier_count is back to 0 at every step boundary.
+   */
+  notify(p: number, mask: number): void {
+    if (this.c.kvm && p === 0 && mask !== 0) mmu_notifier_invalidate_range(this, mask);
+  }
+  /** exit_mmap -> mmu_notifier_release: the VM's memory is gone. */
+  notifyRelease(p: number): void {
+    if (this.c.kvm && p === 0) mmu_notifier_release(this);
+  }
+
   /** The holder mm unmapped or remapped addr: its references there no longer promise anything. */
   invalidateRefs(p: number, mask: number): void {
     for (let g = 0; g < this.o.R; g++)

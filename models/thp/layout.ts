@@ -25,6 +25,14 @@ export const REF_PIN = 2;
 export const REF_WRITE = 4;
 export const REF_LONGTERM = 8;
 
+/** page->mapping of a page-cache folio: the shmem file's address_space (not an anon_vma). */
+export const MAPPING_FILE = 255;
+
+/** The in-flight KVM fault's phase: none, mmu_notifier_seq read, page held by hva_to_pfn. */
+export const KVM_IDLE = 0;
+export const KVM_SEQ_READ = 1;
+export const KVM_PFN_HELD = 2;
+
 /** Content tokens: 0 = no expectation, 1 = zero-filled, 2.. = written data. */
 export const TOKEN_NONE = 0;
 export const TOKEN_ZERO = 1;
@@ -81,9 +89,21 @@ export interface Offsets {
   R_ADDR: number;
   R_VALID: number;
   R_EXPECT: number;
+  // KVM (absolute offsets; -1 without KVM ops)
+  EPT_HUGE: number; // 0, or 1 + folio of a 2M leaf over gfns 0..N-1
+  EPT_HUGE_W: number;
+  EPT_PTE: number; // N entries: 0, or the page id (as R_PAGE) of a 4K leaf
+  EPT_PTE_W: number; // bitmask
+  KVM_FAULT: number; // KVM_IDLE / KVM_SEQ_READ / KVM_PFN_HELD
+  KVM_GFN: number;
+  KVM_WRITE: number; // the fault is a write (FOLL_WRITE)
+  KVM_PFN: number; // page id held by hva_to_pfn
+  KVM_PFN_W: number; // hva_to_pfn got a writable mapping
+  KVM_SEQ_MOVED: number; // mmu_notifier_seq moved since the fault read it
 }
 
 export function hasAnonExclusive(c: ThpConfig): boolean {
+  if (c.shmem) return false; // no anon pages in the shmem world
   return c.flags.reuse === 'R519' || c.flags.reuse === 'R65' || c.flags.pmd_reuse === 'P519' || c.flags.fork_cow === 'ae' || c.flags.gup_cow === 'unshare';
 }
 
@@ -122,7 +142,7 @@ export function buildLayout(c: ThpConfig): { layout: Layout; o: Offsets } {
     o.DEPOSIT = mark(field(P, 'deposited', 'pre-allocated PTE tables deposited with huge PMDs'));
     o.PTE = mark(L.array(`${P}pte[]`, N, 'u8', 'PTE: which page', pteName(c)));
     o.PTE_WRITE = mark(field(P, 'pte.write', 'PTE write bits', bits));
-    o.RSS_ANON = mark(field(P, 'rss[MM_ANONPAGES]', 'anon rss counter'));
+    o.RSS_ANON = mark(field(P, c.shmem ? 'rss[MM_SHMEMPAGES]' : 'rss[MM_ANONPAGES]', c.shmem ? 'shmem rss counter' : 'anon rss counter'));
     o.HAS_PINNED = c.flags.fork_cow !== 'none' ? mark(field(P, 'MMF_HAS_PINNED', 'mm ever took a FOLL_PIN')) : -1;
     o.EXPECT = c.tokens ? mark(L.array(`${P}sees[]`, N, 'u8', 'content token this mm last read or wrote at the address', tok)) : -1;
     if (p === 0) o.mm = base;
@@ -139,7 +159,7 @@ export function buildLayout(c: ThpConfig): { layout: Layout; o: Offsets } {
     o.MAPCOUNT = mark(L.array(`${F}_mapcount[]`, N, 'raw', 'per-subpage _mapcount (raw, -1 based)'));
     o.DOUBLE_MAP = c.flags.mapcount === 'doublemap' ? mark(field(F, 'PageDoubleMap', 'PG_double_map on the head')) : -1;
     o.NR_PAGES_MAPPED = c.flags.mapcount === 'entire' ? mark(field(F, '_nr_pages_mapped', 'PTE-mapped subpages (ENTIRELY_MAPPED bias shown by _entire_mapcount)')) : -1;
-    o.MAPPING = mark(field(F, 'mapping', 'anon_vma the head points at', (v) => (v === 0 ? 'NULL' : `av${v - 1}`)));
+    o.MAPPING = mark(field(F, 'mapping', 'anon_vma (or, for shmem, the file) the head points at', (v) => (v === 0 ? 'NULL' : v === MAPPING_FILE ? 'shmem-file' : `av${v - 1}`)));
     o.PINCOUNT = pin ? mark(field(F, '_pincount', 'FOLL_PIN count of the folio')) : -1;
     o.ANON_EXCLUSIVE = ae ? mark(field(F, 'PageAnonExclusive', 'PG_anon_exclusive per subpage (head only while PMD-mapped)', bits)) : -1;
     o.CONTENT = c.tokens ? mark(L.array(`${F}data[]`, N, 'u8', 'content token per subpage', tok)) : -1;
@@ -171,6 +191,21 @@ export function buildLayout(c: ThpConfig): { layout: Layout; o: Offsets } {
     o.R_EXPECT = c.tokens ? mark(field(R, 'sees', 'content token the holder expects to read', tok)) : -1;
     if (g === 0) o.ref = base;
     o.refStride = L.fieldCount - base;
+  }
+  const none = -1;
+  o.EPT_HUGE = o.EPT_HUGE_W = o.EPT_PTE = o.EPT_PTE_W = o.KVM_FAULT = o.KVM_GFN = o.KVM_WRITE = o.KVM_PFN = o.KVM_PFN_W = o.KVM_SEQ_MOVED = none;
+  if (c.kvm) {
+    const pg = (v: number) => pageName(c, v);
+    o.EPT_HUGE = L.u8('kvm.ept.2M', '2M EPT leaf over gfns 0..N-1 (the folio it maps)', (v) => (v === 0 ? 'none' : `F${v - 1}`));
+    o.EPT_HUGE_W = L.u8('kvm.ept.2M.write', '2M leaf writable');
+    o.EPT_PTE = L.array('kvm.ept[]', N, 'u8', '4K EPT leaf per gfn: the page it maps', pg);
+    o.EPT_PTE_W = L.u8('kvm.ept.write', '4K leaf write bits per gfn', bits);
+    o.KVM_FAULT = L.u8('kvm.fault', 'in-flight EPT fault: idle / mmu_seq read / pfn held', (v) => ['idle', 'mmu_seq read', 'pfn held'][v] ?? String(v));
+    o.KVM_GFN = L.u8('kvm.fault.gfn', 'gfn of the in-flight fault (hva = mm0 subpage gfn)');
+    o.KVM_WRITE = L.u8('kvm.fault.write', 'the fault is a guest write (FOLL_WRITE)');
+    o.KVM_PFN = L.u8('kvm.fault.pfn', 'page hva_to_pfn returned (a FOLL_GET reference)', pg);
+    o.KVM_PFN_W = L.u8('kvm.fault.writable', 'hva_to_pfn got the page writable');
+    o.KVM_SEQ_MOVED = L.u8('kvm.mmu_notifier_seq_moved', 'mmu_notifier_seq != the mmu_seq the fault read (an invalidation ended since)');
   }
   return { layout: L, o };
 }

@@ -7,12 +7,12 @@ import { CV } from './coverage.js';
 import { OrderedMap } from 'immutable';
 import type { ActionInfo, Model, StepContext } from '../../src/model.js';
 import { isStateProperty } from '../../src/property.js';
-import { COVER_POINTS } from './coverage.js';
+import { COVER_POINTS, coverPointCount } from './coverage.js';
 import type { ThpConfig } from './config.js';
 import { Kern, type PropIds } from './kern.js';
 import { exit_mmap } from './kernel/exit.js';
 import { dup_mmap } from './kernel/fork.js';
-import { buildLayout, MM_ALIVE, MM_UNUSED, PMD_HUGE, PMD_TABLE, TOKEN_NONE } from './layout.js';
+import { buildLayout, KVM_IDLE, KVM_PFN_HELD, KVM_SEQ_READ, MAPPING_FILE, MM_ALIVE, MM_UNUSED, PMD_HUGE, PMD_TABLE, TOKEN_NONE } from './layout.js';
 import { gupOne, putRef, type GupFlags } from './mm/gup.js';
 import { __split_huge_pmd, split_huge_page } from './mm/huge_memory.js';
 import { madvise_dontneed } from './mm/madvise.js';
@@ -21,19 +21,46 @@ import { do_munmap } from './mm/mmap.js';
 import { mprotect_readonly, mprotect_readwrite } from './mm/mprotect.js';
 import { page_add_new_anon_rmap_thp } from './mm/rmap.js';
 import { thpProperties } from './properties.js';
+import { SHMEM_FOLIO } from './mm/shmem.js';
+import { hva_to_pfn, kvmFaultEnabled, kvmFaultStart } from './virt/kvm/kvm_main.js';
+import { KvmMmu, type KvmDecision } from './virt/kvm/mmu.js';
+import { resolvePredicate, BUILTIN, type PredicateSource } from './virt/kvm/predicates.js';
+import type { Property } from '../../src/property.js';
+
+/** The kvm_huge decision: the era's variant, a --set or --predicate override, or compare's two sides. */
+function kvmDecision(c: ThpConfig, properties: readonly Property[]): KvmDecision {
+  const side = (v: string): PredicateSource => {
+    if (v in BUILTIN) return resolvePredicate(v, false);
+    if (!/[/\\.]/.test(v)) return resolvePredicate(v, false); // not a path: the unknown-name error
+    return resolvePredicate(v, true);
+  };
+  if (c.compare) {
+    const id = (n: string) => properties.findIndex((p) => p.name === n);
+    return {
+      drive: null,
+      compare: [side(c.compare.a), side(c.compare.b)],
+      classProps: ['a', 'b'].map((x) => ['agree', 'false-positive', 'false-negative', 'false-negative-stale'].map((cls) => id(`compare-${x}-${cls}`))),
+    };
+  }
+  const file = c.predicates.kvm_huge;
+  return { drive: file ? resolvePredicate(file, true) : resolvePredicate(c.flags.kvm_huge, false), compare: null, classProps: [] };
+}
 
 type Op =
   | 'read' | 'write' | 'fork' | 'munmap' | 'madvise_dontneed' | 'mprotect_ro' | 'mprotect_rw' | 'split_huge_pmd'
   | 'get_user_pages' | 'get_user_pages_w' | 'pin_user_pages' | 'pin_user_pages_w' | 'pin_user_pages_lt' | 'pin_user_pages_lt_w'
-  | 'exit' | 'split_huge_page' | 'put' | 'read_ref';
+  | 'exit' | 'split_huge_page' | 'put' | 'read_ref'
+  | 'kvm_page_fault' | 'kvm_page_fault_w' | 'hva_to_pfn' | 'kvm_map';
 
 const OP_CODES: Op[] = [
   'read', 'write', 'fork', 'munmap', 'madvise_dontneed', 'mprotect_ro', 'mprotect_rw', 'split_huge_pmd',
   'get_user_pages', 'get_user_pages_w', 'pin_user_pages', 'pin_user_pages_w', 'pin_user_pages_lt', 'pin_user_pages_lt_w',
   'exit', 'split_huge_page', 'put', 'read_ref',
+  'kvm_page_fault', 'kvm_page_fault_w', 'hva_to_pfn', 'kvm_map',
 ];
 const READ = 0, WRITE = 1, FORK = 2, MUNMAP = 3, MADVISE = 4, MPROTECT_RO = 5, MPROTECT_RW = 6, SPLIT_PMD = 7;
 const EXIT = 14, SPLIT_PAGE = 15, PUT = 16, READ_REF = 17;
+const KVM_FAULT_R = 18, KVM_FAULT_W = 19, HVA_TO_PFN = 20, KVM_MAP = 21;
 
 interface Act {
   op: Op;
@@ -73,6 +100,10 @@ const KERNEL: Record<Op, string> = {
   split_huge_page: 'mm/huge_memory.c split_huge_page_to_list (deferred split shrinker, migration)',
   put: 'mm/gup.c unpin_user_page / put_page',
   read_ref: 'a load through a held GUP reference (O_DIRECT, vmsplice pipe)',
+  kvm_page_fault: 'arch/x86/kvm/mmu/mmu.c kvm_tdp_page_fault -> direct_page_fault: mmu_seq = kvm->mmu_notifier_seq',
+  kvm_page_fault_w: 'arch/x86/kvm/mmu/mmu.c kvm_tdp_page_fault (write) -> direct_page_fault: mmu_seq = kvm->mmu_notifier_seq',
+  hva_to_pfn: 'virt/kvm/kvm_main.c __gfn_to_pfn_memslot -> hva_to_pfn (get_user_pages)',
+  kvm_map: 'arch/x86/kvm/mmu/mmu.c direct_page_fault: mmu_lock, mmu_notifier_retry, transparent_hugepage_adjust, __direct_map',
 };
 
 /** munmap/madvise/mprotect ranges as subpage masks. */
@@ -125,6 +156,10 @@ export function createThpModel(c: ThpConfig): Model {
   if (c.ops.has('split_huge_page')) for (let f = 0; f < c.thps; f++) push('split_huge_page', f, 0);
   if (c.ops.has('put')) for (let g = 0; g < o.R; g++) push('put', g, 0);
   if (c.ops.has('read_ref') && c.tokens) for (let g = 0; g < o.R; g++) push('read_ref', g, 0);
+  if (c.ops.has('kvm_page_fault')) for (let a = 0; a < N; a++) push('kvm_page_fault', 0, a);
+  if (c.ops.has('kvm_page_fault_w')) for (let a = 0; a < N; a++) push('kvm_page_fault_w', 0, a);
+  if (c.ops.has('hva_to_pfn')) push('hva_to_pfn', 0, 0);
+  if (c.ops.has('kvm_map')) push('kvm_map', 0, 0);
 
   // Property ids are known only once the list exists; kernels report through them.
   const ids: PropIds = { vm_bug_on: -1, cow_no_steal: -1, private_isolation: -1, reuse_thp_subpage: -1, read_checked: -1, pin_ae: -1 };
@@ -142,6 +177,7 @@ export function createThpModel(c: ThpConfig): Model {
   const nullCtx: StepContext = { cover() {}, fail() {} };
   kr.ctx = nullCtx;
   kp.ctx = nullCtx;
+  const mmu = c.kvm ? new KvmMmu(kw, kvmDecision(c, properties)) : null;
 
   const initial = (): Uint8Array => {
     const s = new Uint8Array(layout.bytes);
@@ -152,6 +188,11 @@ export function createThpModel(c: ThpConfig): Model {
     s[b + o.MM_STATE] = MM_ALIVE;
     s[b + o.VMA] = k.ALL;
     s[b + o.VMA_WRITE] = k.ALL;
+    if (c.shmem) {
+      // the shmem file's page cache holds one THP: one reference per subpage, mapping = the file
+      s[k.F(SHMEM_FOLIO) + o.REF] = N;
+      s[k.F(SHMEM_FOLIO) + o.MAPPING] = MAPPING_FILE;
+    }
     if (c.profile === 'thp-core') {
       // thp_core.pml's start: a writable PMD-mapped THP in process 0
       k.anon_vma_prepare(0);
@@ -171,6 +212,9 @@ export function createThpModel(c: ThpConfig): Model {
     const code = act.code;
     if (code === SPLIT_PAGE) return kr.page_count(p) > 0;
     if (code === PUT || code === READ_REF) return kr.refUsed(p);
+    if (code === KVM_FAULT_R || code === KVM_FAULT_W) return kvmFaultEnabled(kr, act.arg, code === KVM_FAULT_W);
+    if (code === HVA_TO_PFN) return s[o.KVM_FAULT] === KVM_SEQ_READ;
+    if (code === KVM_MAP) return s[o.KVM_FAULT] === KVM_PFN_HELD;
     const b = o.mm + p * o.mmStride;
     if (s[b + o.MM_STATE] !== MM_ALIVE) return false;
     const vma = s[b + o.VMA]!;
@@ -245,6 +289,15 @@ export function createThpModel(c: ThpConfig): Model {
       case 'put':
         putRef(k, p);
         return true;
+      case 'kvm_page_fault':
+      case 'kvm_page_fault_w':
+        kvmFaultStart(k, a, act.op === 'kvm_page_fault_w');
+        return true;
+      case 'hva_to_pfn':
+        return hva_to_pfn(k);
+      case 'kvm_map':
+        mmu!.kvm_map();
+        return true;
       case 'read_ref': {
         k.cover(CV.read_through_a_GUP_reference);
         const exp = k.s[k.G(p) + o.R_EXPECT]!;
@@ -286,6 +339,10 @@ export function createThpModel(c: ThpConfig): Model {
     const act = acts[i]!;
     const args: Record<string, number | string> = {};
     if (act.op === 'split_huge_page') args.folio = `F${act.who}`;
+    else if (act.op === 'kvm_page_fault' || act.op === 'kvm_page_fault_w') args.gfn = act.arg;
+    else if (act.op === 'hva_to_pfn' || act.op === 'kvm_map') {
+      // the in-flight fault's: no arguments of its own
+    }
     else if (act.op === 'put' || act.op === 'read_ref') args.ref = `gup${act.who}`;
     else {
       args.mm = act.who;
@@ -298,6 +355,7 @@ export function createThpModel(c: ThpConfig): Model {
   const decode = (s: Uint8Array) => {
     kr.s = s;
     const live = (off: number): boolean => {
+      if (c.kvm && off >= o.EPT_HUGE) return off < o.KVM_GFN || s[o.KVM_FAULT] !== KVM_IDLE;
       if (off >= o.ref && o.R > 0) return kr.refUsed(Math.floor((off - o.ref) / o.refStride));
       if (off >= o.small && c.smalls > 0) return kr.smallRef(Math.floor((off - o.small) / o.smallStride)) > 0;
       if (off >= o.thp) return kr.page_count(Math.floor((off - o.thp) / o.thpStride)) > 0;
@@ -328,7 +386,7 @@ export function createThpModel(c: ThpConfig): Model {
     stateBytes: layout.bytes,
     actionCount: acts.length,
     properties,
-    coverPoints: COVER_POINTS,
+    coverPoints: COVER_POINTS.slice(0, coverPointCount(c.kvm, c.shmem, c.compare !== null)),
     summary: {
       era: c.era,
       profile: c.profile,
@@ -340,6 +398,7 @@ export function createThpModel(c: ThpConfig): Model {
       smalls: c.smalls,
       refs: o.R,
       flags: { ...c.flags },
+      ...(c.kvm ? { kvm_huge: c.compare ? `compare ${c.compare.a} vs ${c.compare.b} (the EPT follows the ground truth)` : (c.predicates.kvm_huge ?? c.flags.kvm_huge) } : {}),
     },
     initStates: () => [initial()],
     prepare,

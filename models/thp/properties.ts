@@ -7,7 +7,9 @@
 import type { Property } from '../../src/property.js';
 import { hasGup, hasPin, type ThpConfig } from './config.js';
 import type { Kern } from './kern.js';
-import { hasAnonExclusive, MM_ALIVE, PMD_HUGE, PMD_TABLE, PTE_NONE, REF_LONGTERM, ZERO_PTE } from './layout.js';
+import { hasAnonExclusive, KVM_PFN_HELD, MM_ALIVE, PMD_HUGE, PMD_TABLE, PTE_NONE, REF_LONGTERM, ZERO_PTE } from './layout.js';
+import { SHMEM_FOLIO } from './mm/shmem.js';
+import { hostPageId } from './virt/kvm/kvm_main.js';
 
 /** Ground truth counted from the page tables and reference slots. */
 class Census {
@@ -61,6 +63,13 @@ class Census {
           else this.smallMaps[v - 1 - T]!++;
         }
     }
+    if (o.KVM_FAULT >= 0 && s[o.KVM_FAULT] === KVM_PFN_HELD) {
+      const pg = k.pageOfId(s[o.KVM_PFN]!);
+      if (pg.thp) this.thpRefs[pg.idx]!++;
+      else this.smallRefs[pg.idx]!++;
+    }
+    // the page cache's references: one per subpage of a cached THP (spec §1.4)
+    if (k.c.shmem) this.thpRefs[SHMEM_FOLIO]! += N;
     for (let g = 0; g < k.o.R; g++) {
       if (!k.refUsed(g)) continue;
       const pg = k.refPage(g);
@@ -106,14 +115,18 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
         continue;
       }
       const pmd = t.pmdMaps[f]!;
-      const d = k.PageDoubleMap(f) ? 1 : 0;
+      const file = k.isFile(f);
+      // anon: PageDoubleMap adds 1 to every subpage; file (4.8-6.1): every PMD map is in every _mapcount, PageDoubleMap adds nothing
+      const d = file ? 0 : k.PageDoubleMap(f) ? 1 : 0;
+      const perPmd = file && dm ? pmd : 0;
       if (k.compound_mapcount_raw(f) !== pmd - 1) return `F${f}.compound_mapcount = ${k.compound_mapcount_raw(f)}, but ${pmd} PMDs map it (expected ${pmd - 1})`;
       if (d && pmd < 1) return `F${f} has PageDoubleMap set but no PMD maps it`;
       let mapped = 0;
       for (let i = 0; i < N; i++) {
         const pte = t.pteMaps[f * N + i]!;
         if (pte > 0) mapped++;
-        if (k.mapcount_raw(f, i) !== pte + d - 1) return `F${f}._mapcount[${i}] = ${k.mapcount_raw(f, i)}, but ${pte} PTEs map subpage ${i}${d ? ' and PageDoubleMap adds 1' : ''} (expected ${pte + d - 1})`;
+        const want = pte + d + perPmd - 1;
+        if (k.mapcount_raw(f, i) !== want) return `F${f}._mapcount[${i}] = ${k.mapcount_raw(f, i)}, but ${pte} PTEs map subpage ${i}${d ? ' and PageDoubleMap adds 1' : ''}${perPmd ? ` and ${pmd} PMD maps count on every subpage of a file THP` : ''} (expected ${want})`;
       }
       if (!dm && k.s[k.F(f) + k.o.NR_PAGES_MAPPED] !== mapped) return `F${f}._nr_pages_mapped = ${k.s[k.F(f) + k.o.NR_PAGES_MAPPED]}, but ${mapped} subpages are PTE-mapped`;
     }
@@ -129,7 +142,7 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
     for (let f = 0; f < c.thps; f++) {
       let maps = t.pmdMaps[f]!;
       for (let i = 0; i < N; i++) maps += t.pteMaps[f * N + i]!;
-      if (k.page_count(f) !== maps + t.thpRefs[f]!) return `F${f}._refcount = ${k.page_count(f)}, but it has ${maps} mappings and ${t.thpRefs[f]} GUP references`;
+      if (k.page_count(f) !== maps + t.thpRefs[f]!) return `F${f}._refcount = ${k.page_count(f)}, but it has ${maps} mappings and ${t.thpRefs[f]} other references (GUP, KVM, page cache)`;
       if (k.o.PINCOUNT >= 0 && k.pincount(f) !== t.thpPins[f]!) return `F${f}._pincount = ${k.pincount(f)}, but ${t.thpPins[f]} pins are held`;
     }
     for (let q = 0; q < c.smalls; q++) {
@@ -139,13 +152,14 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
     return null;
   };
 
+  const rssName = c.shmem ? 'rss[MM_SHMEMPAGES]' : 'rss[MM_ANONPAGES]';
   const rssOk = (s: Uint8Array): string | null => {
     k.s = s;
     for (let p = 0; p < c.procs; p++) {
       let n = 0;
       if (k.pmd(p) === PMD_HUGE) n = N;
       else if (k.pmd(p) === PMD_TABLE) for (let i = 0; i < N; i++) if (k.pte(p, i) !== PTE_NONE && k.pte(p, i) !== ZERO_PTE) n++;
-      if (k.s[k.mm(p) + k.o.RSS_ANON] !== n) return `mm${p} rss[MM_ANONPAGES] = ${k.s[k.mm(p) + k.o.RSS_ANON]}, but it maps ${n} anon pages`;
+      if (k.s[k.mm(p) + k.o.RSS_ANON] !== n) return `mm${p} ${rssName} = ${k.s[k.mm(p) + k.o.RSS_ANON]}, but it maps ${n} ${c.shmem ? 'shmem' : 'anon'} pages`;
     }
     return null;
   };
@@ -156,11 +170,11 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
       if (k.mmState(p) !== MM_ALIVE) continue;
       const chain = k.chain(p);
       const inChain = (m: number) => m !== 0 && ((chain >> (m - 1)) & 1) === 1;
-      if (k.pmd(p) === PMD_HUGE && !inChain(k.mapping(k.pmdFolio(p)))) return `mm${p} maps F${k.pmdFolio(p)} by a huge PMD, but F${k.pmdFolio(p)}.mapping = ${node(k.mapping(k.pmdFolio(p)))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks miss mm${p}`;
+      if (k.pmd(p) === PMD_HUGE && !k.isFile(k.pmdFolio(p)) && !inChain(k.mapping(k.pmdFolio(p)))) return `mm${p} maps F${k.pmdFolio(p)} by a huge PMD, but F${k.pmdFolio(p)}.mapping = ${node(k.mapping(k.pmdFolio(p)))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks miss mm${p}`;
       if (k.pmd(p) === PMD_TABLE)
         for (let i = 0; i < N; i++) {
           const pg = k.pageOfPte(k.pte(p, i), i);
-          if (!pg || (!pg.thp && !c.smallRmap)) continue;
+          if (!pg || (!pg.thp && !c.smallRmap) || !k.PageAnon(pg)) continue; // file pages are found through i_mmap
           if (!inChain(k.anonMapping(pg))) return `mm${p} maps ${pageName(pg)} at subpage ${i}, but its mapping = ${node(k.anonMapping(pg))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks (migration, reclaim, split) miss mm${p}`;
         }
     }
@@ -169,7 +183,10 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
 
   const depositOk = (s: Uint8Array): string | null => {
     k.s = s;
-    for (let p = 0; p < c.procs; p++) if (k.s[k.mm(p) + k.o.DEPOSIT] !== (k.pmd(p) === PMD_HUGE ? 1 : 0)) return `mm${p} has ${k.s[k.mm(p) + k.o.DEPOSIT]} deposited tables with ${k.pmd(p) === PMD_HUGE ? 'one huge PMD' : 'no huge PMD'}`;
+    for (let p = 0; p < c.procs; p++) {
+      const anonPmd = k.pmd(p) === PMD_HUGE && !k.isFile(k.pmdFolio(p));
+      if (k.s[k.mm(p) + k.o.DEPOSIT] !== (anonPmd ? 1 : 0)) return `mm${p} has ${k.s[k.mm(p) + k.o.DEPOSIT]} deposited tables with ${anonPmd ? 'one anon huge PMD' : 'no anon huge PMD'}`;
+    }
     return null;
   };
 
@@ -230,12 +247,14 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
   };
 
   const list: Property[] = [
-    st('mapcount-accounting', dm
+    st('mapcount-accounting', c.shmem && dm
+      ? 'file THP (4.8-6.1): compound_mapcount = PMD maps - 1; _mapcount[i] = PMD maps + PTE maps of i - 1 (PageDoubleMap is only a sticky flag)'
+      : dm
       ? 'compound_mapcount = PMD maps - 1; _mapcount[i] = PTE maps of i + PageDoubleMap - 1; PageDoubleMap only while PMD-mapped; small _mapcount = maps - 1'
       : '_entire_mapcount = PMD maps - 1; _mapcount[i] = PTE maps of i - 1; _nr_pages_mapped = PTE-mapped subpages; small _mapcount = maps - 1',
       mapcountOk, 'thp-pte-mapped'),
-    st('refcount-accounting', 'every page\'s _refcount = its PMD and PTE mappings + GUP references held on it (and _pincount = pins); no mapping of a freed page', refcountOk, 'thp-pte-mapped'),
-    st('rss-accounting', 'each mm\'s MM_ANONPAGES = N per huge PMD + its anon PTEs', rssOk, 'thp-pte-mapped'),
+    st('refcount-accounting', `every page's _refcount = its PMD and PTE mappings + GUP references held on it${c.kvm ? ' + the page KVM\'s in-flight fault holds' : ''}${c.shmem ? ' + the page cache\'s N' : ''} (and _pincount = pins); no mapping of a freed page`, refcountOk, 'thp-pte-mapped'),
+    st('rss-accounting', `each mm's ${c.shmem ? 'MM_SHMEMPAGES' : 'MM_ANONPAGES'} = N per huge PMD + its ${c.shmem ? 'shmem' : 'anon'} PTEs`, rssOk, 'thp-pte-mapped'),
     st('rmap-integrity', 'every mm mapping a page has the page\'s anon_vma (page->mapping) in its VMA\'s anon_vma chain, so rmap walks find it', rmapOk, 'thp-shared'),
     st('deposit', 'every anon huge PMD has exactly one deposited page table, and no deposit outlives its PMD', depositOk, 'thp-pmd-mapped'),
   ];
@@ -244,7 +263,7 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
   if (pins)
     list.push(st('pin-coherence', 'while an mm holds a long-term GUP reference taken through its own mapping and has not unmapped that address, the mapping still maps the referenced page', pinOk, 'longterm-pin-held'));
   list.push(
-    { name: 'cow-no-steal', kind: 'action', description: 'a write fault that reuses a page (a PMD: the folio) does so only when no other mm maps it and no other mm holds a GUP reference on it', cover: 'cow-reuse-thp-subpage' },
+    ...(c.shmem ? [] : [{ name: 'cow-no-steal', kind: 'action' as const, description: 'a write fault that reuses a page (a PMD: the folio) does so only when no other mm maps it and no other mm holds a GUP reference on it', cover: 'cow-reuse-thp-subpage' }]),
   );
   if (c.tokens)
     list.push({ name: 'private-isolation', kind: 'action', description: 'data an mm reads through its private mapping or its GUP reference changed only by its own writes', cover: 'read-checked' });
@@ -256,10 +275,40 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
     cover('thp-shared', 'one THP is mapped by two mms', (s) => anyThp(s, (f) => mmsMapping(s, f) >= 2)),
   );
   if (dm) list.push(cover('thp-doublemap', 'a THP has PageDoubleMap set (PMD- and PTE-mapped at once)', (s) => anyThp(s, (f) => k.PageDoubleMap(f))));
-  list.push({ name: 'cow-reuse-thp-subpage', kind: 'sometimes', transition: true, description: 'a write fault reuses a subpage of a PTE-mapped THP' });
+  if (!c.shmem) list.push({ name: 'cow-reuse-thp-subpage', kind: 'sometimes', transition: true, description: 'a write fault reuses a subpage of a PTE-mapped THP' });
   if (ae) list.push(cover('thp-subpage-exclusive', 'a PTE-mapped THP subpage is PageAnonExclusive', (s) => anyThp(s, (f, t) => t.pmdMaps[f] === 0 && k.s[k.F(f) + k.o.ANON_EXCLUSIVE] !== 0)));
   if (gup) list.push(cover('gup-ref-held', 'a GUP reference is held', (s) => { k.s = s; for (let g = 0; g < k.o.R; g++) if (k.refUsed(g)) return true; return false; }));
   if (pins) list.push(cover('longterm-pin-held', 'a long-term GUP reference is held over a still-mapped address', (s) => { k.s = s; for (let g = 0; g < k.o.R; g++) if (k.refUsed(g) && k.refKind(g) & REF_LONGTERM && k.refValid(g)) return true; return false; }));
   if (c.tokens) list.push({ name: 'read-checked', kind: 'sometimes', transition: true, description: 'a read compares data with what the reader saw or wrote before' });
+  if (c.kvm) {
+    const o = k.o;
+    const eptOk = (s: Uint8Array): string | null => {
+      k.s = s;
+      if (!k.alive(0)) return null;
+      const huge = s[o.EPT_HUGE]!;
+      for (let g = 0; g < N; g++) {
+        const id = huge ? k.pageId({ thp: true, idx: huge - 1, sub: g }) : s[o.EPT_PTE + g]!;
+        if (id === 0) continue;
+        const w = huge ? s[o.EPT_HUGE_W] === 1 : ((s[o.EPT_PTE_W]! >> g) & 1) === 1;
+        const leaf = huge ? `the 2M EPT leaf over F${huge - 1}` : 'a 4K EPT leaf';
+        const host = hostPageId(k, g);
+        if (host !== id)
+          return `${leaf} maps gfn ${g} to ${pageName(k.pageOfId(id))}, but mm0 maps ${host ? pageName(k.pageOfId(host)) : 'nothing'} at hva(gfn ${g}) = subpage ${g}: guest and host see different memory`;
+        if (w && !k.entryWritable(0, g)) return `${leaf} lets the guest write gfn ${g} (${pageName(k.pageOfId(id))}), but mm0's entry at subpage ${g} is read-only: guest writes bypass COW and write protection`;
+      }
+      return null;
+    };
+    list.splice(list.findIndex((x) => x.name === 'vm-bug-on'), 0,
+      st('ept-coherence', 'every EPT leaf maps each gfn it covers to the page mm0 maps at hva(gfn), and a writable leaf only over a writable host entry', eptOk, 'ept-huge-reachable'));
+    list.push(cover('ept-huge-reachable', 'a 2M EPT leaf maps a THP that mm0 maps by a huge PMD', (s) => {
+      k.s = s;
+      const huge = s[o.EPT_HUGE]!;
+      return huge !== 0 && k.alive(0) && k.pmd(0) === PMD_HUGE && k.pmdFolio(0) === huge - 1;
+    }));
+    if (c.compare)
+      for (const [side, name] of [['a', c.compare.a], ['b', c.compare.b]] as const)
+        for (const [cls, what] of [['agree', 'agrees with'], ['false-positive', 'says 2M (unsafe) against'], ['false-negative', 'says 4K (a missed 2M) against'], ['false-negative-stale', 'says 4K while no PTE maps the THP anywhere, against']] as const)
+          list.push({ name: `compare-${side}-${cls}`, kind: 'sometimes', transition: true, description: `kvm_huge=${name} ${what} the ground truth (mm0 maps the whole THP by one huge PMD)` });
+  }
   return { list, prepare };
 }

@@ -1,5 +1,6 @@
 /** `mmcheck check`: explore a model, check its properties, print the verdict and the shortest counterexamples. */
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError, type Model } from '../model.js';
 import { search, type Strategy } from '../checker/search.js';
@@ -20,6 +21,9 @@ export interface ModelOpts {
   set?: Record<string, string>;
   profile?: string;
   bound?: Record<string, string>;
+  predicate?: Record<string, string>;
+  /** mmcheck compare's two sides (thp: kvm_huge) */
+  compare?: { a: string; b: string };
 }
 
 /** The model's config is exactly what the user gave; each model validates its own keys. */
@@ -32,6 +36,9 @@ export function modelConfig(o: ModelOpts): Record<string, unknown> {
   if (o.set !== undefined) c.set = o.set;
   if (o.profile !== undefined) c.profile = o.profile;
   if (o.bound !== undefined) c.bounds = o.bound;
+  // predicate files resolve against the current directory, so worker threads and saved traces find them
+  if (o.compare !== undefined) c.compare = o.compare;
+  if (o.predicate !== undefined) c.predicate = Object.fromEntries(Object.entries(o.predicate).map(([k, f]) => [k, resolve(f)]));
   return c;
 }
 
@@ -43,7 +50,8 @@ export function addModelOptions(cmd: Command): Command {
     .option('--subpages <n>', 'subpages per THP (HPAGE_PMD_NR scaled down)', intArg(1, 64))
     .option('--ops <list>', 'operations to explore, comma-separated (see `mmcheck list ops`)', listArg)
     .option('--set <hook=variant>', 'override one decision point (repeatable), e.g. reuse=R46', collectPairs)
-    .option('--profile <name>', 'model preset world (thp: full, thp-core)')
+    .option('--predicate <hook=file>', 'replace a decision point by your own TypeScript/JavaScript module (thp: kvm_huge=./mine.ts)', collectPairs)
+    .option('--profile <name>', 'model preset world (thp: full, thp-core, shmem)')
     .option('--bound <name=n>', 'model pool bound (repeatable; thp: thps, smalls, refs)', collectPairs);
 }
 
@@ -88,7 +96,7 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
   }
   if (o.strategy !== 'bfs' && o.workers > 1) failUsage(new UsageError(`--workers > 1 needs --strategy bfs (got ${o.strategy})`));
   const progress = stderrProgress(Boolean(o.quiet));
-  const result = await search(model, {
+  const result = await searchOrFail(model, {
     strategy: o.strategy as Strategy,
     workers: o.workers,
     spec: { modelId: o.model, config },
@@ -108,6 +116,18 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
   emit(report, o.json ? 'json' : o.format);
   if (o.trace) saveTrace(report, o.trace);
   return report.violated.length > 0 ? EXIT_VIOLATION : EXIT_OK;
+}
+
+/** search(), with a user's predicate failing mid-run (here or in a worker thread) as one line and exit 2. */
+export async function searchOrFail(model: Model, opts: Parameters<typeof search>[1]): Promise<Awaited<ReturnType<typeof search>>> {
+  try {
+    return await search(model, opts);
+  } catch (e) {
+    if (e instanceof UsageError) return failUsage(e);
+    const m = (e as Error)?.message ?? '';
+    if (m.startsWith('--predicate ')) return failUsage(new UsageError(m.split('\n')[0]!));
+    throw e;
+  }
 }
 
 function emit(report: Report, format: string): void {

@@ -26,7 +26,7 @@ function usageError(config: Record<string, unknown>): string {
 
 describe('createModel(thp) rejects bad configurations with a one-line UsageError', () => {
   it.each([
-    ['unknown era', { era: 'v9.9' }, "unknown era 'v9.9' (known: v4.5, andrea-v1, v4.6, v5.8, v5.9, v5.18, v5.19, v6.2)"],
+    ['unknown era', { era: 'v9.9' }, "unknown era 'v9.9' (known: v4.5, andrea-v1, v4.6, v4.8, v5.4, v5.8, v5.9, v5.18, v5.19, v6.2)"],
     ['unknown op', { ops: ['write', 'frobnicate'] }, "unknown operation 'frobnicate' in --ops"],
     ['--set unknown point', { set: { reuze: 'R46' } }, "unknown decision point 'reuze' in --set (known: reuse, pmd_reuse"],
     ['unknown variant', { set: { reuse: 'R99' } }, "unknown variant 'R99' for --set reuse (known: R45, R46, R_andrea_draft, R59, R519, R65)"],
@@ -37,7 +37,7 @@ describe('createModel(thp) rejects bad configurations with a one-line UsageError
     ['--procs 0', { procs: 0 }, '--procs must be a whole number from 1 to 6, got 0'],
     ['unknown bound', { bounds: { pages: '3' } }, "unknown bound 'pages' (known: thps, smalls, refs)"],
     ['bound out of range', { bounds: { thps: '9' } }, '--bound thps must be a whole number from 1 to 4'],
-    ['unknown profile', { profile: 'spin' }, "unknown profile 'spin' (known: full, thp-core)"],
+    ['unknown profile', { profile: 'spin' }, "unknown profile 'spin' (known: full, shmem, thp-core)"],
     ['odd subpages with halves', { subpages: 3 }, '--set ranges=halves needs an even --subpages, got 3'],
     ['GUP without reference slots', { ops: ['gup'], bounds: { refs: '0' } }, 'GUP operations in --ops need --bound refs=1 or more'],
     ['empty ops', { ops: [] }, '--ops needs at least one operation'],
@@ -64,7 +64,7 @@ describe('CLI', () => {
     const r = mmcheck('list', 'eras');
     expect(r.status).toBe(0);
     const rows = lines(r.stdout);
-    expect(rows.map((l) => l.split(/\s+/)[0])).toEqual(['v4.5', 'andrea-v1', 'v4.6', 'v5.8', 'v5.9', 'v5.18', 'v5.19', 'v6.2']);
+    expect(rows.map((l) => l.split(/\s+/)[0])).toEqual(['v4.5', 'andrea-v1', 'v4.6', 'v4.8', 'v5.4', 'v5.8', 'v5.9', 'v5.18', 'v5.19', 'v6.2']);
     expect(rows.map((l) => l.split(/\s+/)[0])).toEqual(ERAS.map((e) => e.id));
     const row = (id: string) => rows.find((l) => l.startsWith(`${id} `))!;
     expect(row('v4.5')).toContain('53f9263baba6');
@@ -96,7 +96,7 @@ describe('CLI', () => {
   });
 
   it.each([
-    [['--era', 'bogus'], "mmcheck: unknown era 'bogus' (known: v4.5, andrea-v1, v4.6, v5.8, v5.9, v5.18, v5.19, v6.2)"],
+    [['--era', 'bogus'], "mmcheck: unknown era 'bogus' (known: v4.5, andrea-v1, v4.6, v4.8, v5.4, v5.8, v5.9, v5.18, v5.19, v6.2)"],
     [['--ops', 'write,bogus'], "unknown operation 'bogus' in --ops"],
     [['--set', 'bogus=1'], "unknown decision point 'bogus' in --set"],
     [['--set', 'reuse=R99'], "unknown variant 'R99' for --set reuse"],
@@ -104,7 +104,7 @@ describe('CLI', () => {
     [['--subpages', '9'], '--subpages must be a whole number from 2 to 8, got 9'],
     [['--procs', '7'], '--procs must be a whole number from 1 to 6, got 7'],
     [['--bound', 'bogus=1'], "unknown bound 'bogus' (known: thps, smalls, refs)"],
-    [['--profile', 'bogus'], "unknown profile 'bogus' (known: full, thp-core)"],
+    [['--profile', 'bogus'], "unknown profile 'bogus' (known: full, shmem, thp-core)"],
   ])('check %j exits 2 with one line on stderr', (args, message) => {
     expect(usageErrorLine(mmcheck('check', ...args, '-q'))).toContain(message);
   });

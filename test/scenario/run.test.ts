@@ -222,7 +222,7 @@ describe('bad input: one line, exit 2', () => {
   it('a bad file stops the run before anything runs, even after good files', () => {
     const f = bad('late.litmus', BASE.replace('era v4.6', 'era v9'));
     const r = mmcheck('run', KIRILL, f);
-    expect(usageErrorLine(r)).toBe(`${f}:7:5: unknown era 'v9' (known: v4.5, andrea-v1, v4.6, v5.8, v5.9, v5.18, v5.19, v6.2)`);
+    expect(usageErrorLine(r)).toBe(`${f}:7:5: unknown era 'v9' (known: v4.5, andrea-v1, v4.6, v4.8, v5.4, v5.8, v5.9, v5.18, v5.19, v6.2)`);
   });
 
   it('a missing file', () => {

@@ -12,6 +12,7 @@ import { do_munmap } from '../mm/mmap.js';
 export function exit_mmap(k: Kern, p: number): void {
   k.cover(CV.exit_mmap);
   do_munmap(k, p, k.ALL);
+  k.notifyRelease(p);
   const b = k.mm(p);
   k.s.fill(0, b, b + k.o.mmStride);
   k.s[b + k.o.MM_STATE] = MM_EXITED;

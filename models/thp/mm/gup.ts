@@ -3,7 +3,7 @@
  */
 import { CV } from '../coverage.js';
 import type { Kern, PageRef } from '../kern.js';
-import { PMD_HUGE, REF_LONGTERM, REF_PIN, REF_USED, REF_WRITE, ZERO_PTE } from '../layout.js';
+import { PMD_HUGE, PMD_TABLE, REF_LONGTERM, REF_PIN, REF_USED, REF_WRITE, ZERO_PTE } from '../layout.js';
 import { handle_mm_fault } from './memory.js';
 
 export interface GupFlags {
@@ -34,32 +34,46 @@ export function gupOne(k: Kern, p: number, addr: number, fl: GupFlags): boolean 
     k.cover(CV.bound_no_free_GUP_reference_slot);
     return false;
   }
+  const pg = faultInPage(k, p, addr, fl.write, pin);
+  if (pg === 'blocked' || pg === 'none') return false;
+  takeRef(k, slot, p, addr, pg, fl, pin);
+  return true;
+}
+
+/**
+ * Kernel: mm/gup.c the __get_user_pages loop for one address: follow_page_mask,
+ * and faultin_page while the entry does not satisfy the flags (empty; FOLL_WRITE
+ * on a read-only entry; 5.8 forced COW break; 5.19+ unshare of a read-only
+ * FOLL_PIN on a non-exclusive anon page). Returns the page to take a reference
+ * on, 'none' for the zero page (not modelled as a GUP result) or a loop that
+ * does not settle, 'blocked' when a fault cannot complete within the bounds.
+ */
+export function faultInPage(k: Kern, p: number, addr: number, write: boolean, pin: boolean): PageRef | 'none' | 'blocked' {
   for (let tries = 0; tries < 4; tries++) {
     if (k.entryNone(p, addr)) {
-      if (handle_mm_fault(k, p, addr, fl.write) === 'blocked') return false;
+      if (handle_mm_fault(k, p, addr, write) === 'blocked') return 'blocked';
       continue;
     }
-    if (k.pmd(p) === 2 && k.pte(p, addr) === ZERO_PTE && !fl.write) return false; // GUP of the zero page: not modelled
+    if (k.pmd(p) === PMD_TABLE && k.pte(p, addr) === ZERO_PTE && !write) return 'none'; // GUP of the zero page: not modelled
     const writable = k.entryWritable(p, addr);
-    if (fl.write && !writable) {
+    if (write && !writable) {
       k.cover(CV.gup_break_COW_FOLL_WRITE);
-      if (handle_mm_fault(k, p, addr, true) === 'blocked') return false;
+      if (handle_mm_fault(k, p, addr, true) === 'blocked') return 'blocked';
       continue;
     }
-    if (!fl.write && !writable && k.c.flags.gup_cow === 'force' && k.vmWrite(p, addr)) {
+    if (!write && !writable && k.c.flags.gup_cow === 'force' && k.vmWrite(p, addr)) {
       k.cover(CV.gup_forced_COW_break_on_read_5_8);
-      if (handle_mm_fault(k, p, addr, true) === 'blocked') return false;
+      if (handle_mm_fault(k, p, addr, true) === 'blocked') return 'blocked';
       continue;
     }
     const pg = k.pageAt(p, addr)!;
-    if (!fl.write && !writable && pin && k.c.flags.gup_cow === 'unshare' && !exclusiveAt(k, p, pg)) {
-      if (handle_mm_fault(k, p, addr, false, true) === 'blocked') return false;
+    if (!write && !writable && pin && k.c.flags.gup_cow === 'unshare' && k.PageAnon(pg) && !exclusiveAt(k, p, pg)) {
+      if (handle_mm_fault(k, p, addr, false, true) === 'blocked') return 'blocked';
       continue;
     }
-    takeRef(k, slot, p, addr, pg, fl, pin);
-    return true;
+    return pg;
   }
-  return false;
+  return 'none';
 }
 
 /** PageAnonExclusive as GUP reads it: through a huge PMD, the head's bit (follow_trans_huge_pmd). */
@@ -70,7 +84,7 @@ function exclusiveAt(k: Kern, p: number, pg: PageRef): boolean {
 function takeRef(k: Kern, g: number, p: number, addr: number, pg: PageRef, fl: GupFlags, pin: boolean): void {
   k.cover(CV.follow_page_take_reference);
   // 5.19+ follow_page_pte / follow_trans_huge_pmd: VM_BUG_ON_PAGE(FOLL_PIN on a non-exclusive anon page)
-  if (pin && k.o.ANON_EXCLUSIVE >= 0 && !exclusiveAt(k, p, pg)) k.bug();
+  if (pin && k.o.ANON_EXCLUSIVE >= 0 && k.PageAnon(pg) && !exclusiveAt(k, p, pg)) k.bug();
   k.get_page(pg);
   if (pin) {
     k.pinAdd(pg, 1);

@@ -76,6 +76,7 @@ export function do_huge_pmd_wp_page(k: Kern, p: number, addr: number, unshare: b
   const g = k.allocThp();
   if (g >= 0) {
     k.cover(CV.do_huge_pmd_wp_page_copy_to_a_new_THP);
+    k.notify(p, k.ALL);
     k.get_page({ thp: true, idx: g, sub: 0 });
     page_add_new_anon_rmap_thp(k, g, p);
     for (let i = 0; i < k.N; i++) k.setContent({ thp: true, idx: g, sub: i }, k.content({ thp: true, idx: f, sub: i }));
@@ -99,6 +100,7 @@ function do_huge_pmd_wp_page_fallback(k: Kern, p: number, f: number): boolean {
     return false;
   }
   k.cover(CV.do_huge_pmd_wp_page_fallback_copy_to_small_pages);
+  k.notify(p, k.ALL);
   k.setPmd(p, PMD_TABLE);
   k.deposit(p, -1);
   for (let i = 0; i < k.N; i++) {
@@ -141,15 +143,15 @@ export function copy_huge_pmd(k: Kern, parent: number, child: number): 'shared' 
 }
 
 /**
- * Kernel: mm/huge_memory.c zap_huge_pmd: PMD unmap, free the deposited table,
- * MM_ANONPAGES - N, drop the PMD's reference.
+ * Kernel: mm/huge_memory.c zap_huge_pmd: PMD unmap, free the deposited table
+ * (anon only: file huge PMDs deposit none), rss - N, drop the PMD's reference.
  */
 export function zap_huge_pmd(k: Kern, p: number): void {
   const f = k.pmdFolio(p);
   k.cover(CV.zap_huge_pmd);
   k.setPmd(p, 0);
   page_remove_rmap_pmd(k, f);
-  k.deposit(p, -1);
+  if (!k.isFile(f)) k.deposit(p, -1);
   k.addRss(p, -k.N);
   k.put_page({ thp: true, idx: f, sub: 0 });
 }
@@ -163,12 +165,24 @@ export function zap_huge_pmd(k: Kern, p: number): void {
  * every _mapcount; compound_mapcount - 1, and if it was the last PMD clear
  * PageDoubleMap (-1 on every _mapcount). 6.2+: _entire_mapcount - 1 and
  * _nr_pages_mapped per newly mapped subpage. rss unchanged.
- * Abstracted: the PMD/page locks and mmu notifier; the step is atomic.
+ * File/shmem (4.8+): the PMD is cleared and no PTEs are installed (later
+ * accesses refault): page_remove_file_rmap compound, rss - N, one reference
+ * dropped. Both run inside an mmu notifier range over the 2 MiB.
+ * Abstracted: the PMD/page locks; the step is atomic.
  */
 export function __split_huge_pmd(k: Kern, p: number): void {
   const f = k.pmdFolio(p);
   const write = k.pmdWrite(p);
   k.cover(CV.split_huge_pmd);
+  k.notify(p, k.ALL);
+  if (k.isFile(f)) {
+    k.cover(CV.split_huge_pmd_file);
+    k.setPmd(p, 0);
+    page_remove_rmap_pmd(k, f);
+    k.addRss(p, -k.N);
+    k.put_page({ thp: true, idx: f, sub: 0 });
+    return;
+  }
   for (let i = 0; i < k.N - 1; i++) k.get_page({ thp: true, idx: f, sub: 0 });
   k.deposit(p, -1);
   k.setPmd(p, PMD_TABLE);
@@ -219,6 +233,8 @@ export function split_huge_page(k: Kern, f: number): boolean {
     return false;
   }
   k.cover(CV.split_huge_page);
+  // unmap_page: the rmap walk replaces every mapping with a migration entry, each inside a notifier range
+  for (let q = 0; q < k.c.procs; q++) if ((k.pmd(q) === PMD_HUGE && k.pmdFolio(q) === f) || maps.some((_, i) => k.pmd(q) === PMD_TABLE && k.pte(q, i) === 1 + f)) k.notify(q, k.ALL);
   const node = k.mapping(f) - 1;
   const small = new Array<number>(N).fill(-1);
   const old = (i: number): PageRef => ({ thp: true, idx: f, sub: i });

@@ -7,6 +7,7 @@ import { CV } from '../coverage.js';
 import type { Kern, PageRef } from '../kern.js';
 import { PMD_HUGE, PMD_NONE, PMD_TABLE, PTE_NONE, TOKEN_ZERO, ZERO_PTE } from '../layout.js';
 import { do_huge_pmd_anonymous_page, do_huge_pmd_wp_page } from './huge_memory.js';
+import { shmem_fault } from './shmem.js';
 import { page_add_new_anon_rmap_small, page_dup_rmap_pte, page_mapcount, page_move_anon_rmap, page_remove_rmap_pte, page_trans_huge_mapcount, total_mapcount } from './rmap.js';
 
 export type FaultResult = 'done' | 'fallback' | 'blocked';
@@ -20,6 +21,7 @@ export type FaultResult = 'done' | 'fallback' | 'blocked';
  * retried PTE fault are separate steps, as they are under separate locks).
  */
 export function handle_mm_fault(k: Kern, p: number, addr: number, write: boolean, unshare = false): FaultResult {
+  if (k.c.shmem) return shmem_fault(k, p, addr, write);
   const pmd = k.pmd(p);
   if (pmd === PMD_NONE) {
     if (thpEligible(k, p) && do_huge_pmd_anonymous_page(k, p, addr, write)) return 'done';
@@ -113,14 +115,15 @@ export function do_wp_page(k: Kern, p: number, addr: number, unshare = false): F
  * Kernel: mm/memory.c wp_page_copy. A new small page gets the old data, a new
  * anon rmap (exclusive in 5.19+) and the faulting PTE (read-only for
  * FAULT_FLAG_UNSHARE); the old page loses this mapping and its reference.
- * Zero page -> anon: MM_ANONPAGES + 1. Abstracted: the mmu notifier (no
- * secondary MMU in this model yet), memcg.
+ * Zero page -> anon: MM_ANONPAGES + 1. The mmu notifier covers the
+ * faulting page. Abstracted: memcg.
  */
 export function wp_page_copy(k: Kern, p: number, addr: number, old: PageRef | null, unshare: boolean): boolean {
   k.anon_vma_prepare(p);
   const pg = newAnonPage(k, p, old ? k.content(old) : TOKEN_ZERO);
   if (!pg) return false;
   k.cover(CV.do_wp_page_copy_wp_page_copy);
+  k.notify(p, 1 << addr);
   k.setPte(p, addr, k.pteOf(pg), !unshare);
   if (old) {
     page_remove_rmap_pte(k, old);
@@ -196,8 +199,9 @@ export function copy_present_pte(k: Kern, parent: number, child: number, i: numb
 }
 
 /**
- * Kernel: mm/memory.c zap_pte_range for the PTEs of mm p in `mask`: unmap,
- * MM_ANONPAGES - 1 and drop the reference per anon page (zero page: nothing).
+ * Kernel: mm/memory.c zap_pte_range for the PTEs of mm p in `mask` (inside
+ * unmap_vmas' mmu notifier range): unmap, rss - 1 and drop the reference per
+ * page (zero page: nothing). A file page's rmap is the file's.
  * Abstracted: TLB gather batching (the frees happen in the same step).
  */
 export function zap_pte_range(k: Kern, p: number, mask: number): void {

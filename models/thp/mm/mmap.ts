@@ -10,11 +10,13 @@ import { zap_pte_range } from './memory.js';
 /**
  * Kernel: mm/memory.c zap_pmd_range / unmap_page_range over the subpages in
  * `mask`: a huge PMD wholly inside goes by zap_huge_pmd, one only partly
- * inside is split first (__split_huge_pmd), then the PTEs in range are zapped.
+ * inside is split first (__split_huge_pmd), then the PTEs in range are zapped,
+ * all inside one mmu notifier range.
  * The mm's view of the range is forgotten (its data there is gone) and its
  * GUP references there no longer promise a mapping.
  */
 export function zapRange(k: Kern, p: number, mask: number): void {
+  k.notify(p, mask); // unmap_vmas / zap_page_range: the whole range, present or not
   if (k.pmd(p) === PMD_HUGE) {
     if (mask === k.ALL) zap_huge_pmd(k, p);
     else __split_huge_pmd(k, p);

@@ -11,6 +11,7 @@ import { __split_huge_pmd } from './huge_memory.js';
  */
 export function mprotect_readonly(k: Kern, p: number, mask: number): void {
   k.cover(CV.mprotect_write_protect);
+  k.notify(p, mask); // change_protection: MMU_NOTIFY_PROTECTION_VMA
   if (k.pmd(p) === PMD_HUGE) {
     if ((mask & k.vma(p)) === k.ALL) k.setPmdWrite(p, false);
     else __split_huge_pmd(k, p);
@@ -29,6 +30,7 @@ export function mprotect_readonly(k: Kern, p: number, mask: number): void {
  */
 export function mprotect_readwrite(k: Kern, p: number, mask: number): void {
   k.cover(CV.mprotect_allow_write);
+  k.notify(p, mask & k.vma(p));
   if (k.pmd(p) === PMD_HUGE && (mask & k.vma(p)) !== k.ALL) __split_huge_pmd(k, p); // VMA boundary inside the PMD
   k.s[k.mm(p) + k.o.VMA_WRITE]! |= mask & k.vma(p);
 }

@@ -48,6 +48,7 @@ export function page_dup_rmap_pte(k: Kern, pg: PageRef): void {
  * PMD mapping goes. Abstracted: deferred split queueing.
  */
 export function page_remove_rmap_pmd(k: Kern, f: number): void {
+  if (k.isFile(f)) return page_remove_file_rmap_pmd(k, f);
   const v = k.compound_mapcount_raw(f) - 1;
   k.setCompoundRaw(f, v);
   if (v === -1 && k.PageDoubleMap(f)) {
@@ -59,6 +60,7 @@ export function page_remove_rmap_pmd(k: Kern, f: number): void {
 
 /** Kernel: mm/rmap.c page_remove_rmap(page, compound=false). 6.2+: _nr_pages_mapped on the 0 -> -1 edge. */
 export function page_remove_rmap_pte(k: Kern, pg: PageRef): void {
+  if (pg.thp && k.isFile(pg.idx)) return page_remove_file_rmap_pte(k, pg.idx, pg.sub);
   if (!pg.thp) return k.setSmallMapRaw(pg.idx, k.smallMapRaw(pg.idx) - 1);
   const v = k.mapcount_raw(pg.idx, pg.sub) - 1;
   k.setMapcountRaw(pg.idx, pg.sub, v);
@@ -85,6 +87,7 @@ export function page_move_anon_rmap(k: Kern, pg: PageRef, p: number): void {
 export function page_mapcount(k: Kern, pg: PageRef): number {
   if (!pg.thp) return k.smallMapRaw(pg.idx) + 1;
   const f = pg.idx;
+  if (k.isFile(f) && k.c.flags.mapcount === 'doublemap') return k.mapcount_raw(f, pg.sub) + 1; // PMD maps are in every _mapcount
   return k.mapcount_raw(f, pg.sub) + 1 + k.compound_mapcount_raw(f) + 1 - (k.PageDoubleMap(f) ? 1 : 0);
 }
 
@@ -92,7 +95,8 @@ export function page_mapcount(k: Kern, pg: PageRef): number {
 export function total_mapcount(k: Kern, f: number): number {
   let r = k.compound_mapcount_raw(f) + 1;
   for (let i = 0; i < k.N; i++) r += k.mapcount_raw(f, i) + 1;
-  if (k.PageDoubleMap(f)) r -= k.N;
+  if (k.isFile(f) && k.c.flags.mapcount === 'doublemap') r -= k.N * (k.compound_mapcount_raw(f) + 1);
+  else if (k.PageDoubleMap(f)) r -= k.N;
   return r;
 }
 
@@ -106,4 +110,42 @@ export function page_trans_huge_mapcount(k: Kern, f: number): number {
   for (let i = 0; i < k.N; i++) r = Math.max(r, k.mapcount_raw(f, i) + 1);
   if (k.PageDoubleMap(f)) r -= 1;
   return r + k.compound_mapcount_raw(f) + 1;
+}
+
+/**
+ * Kernel: mm/rmap.c page_add_file_rmap(page, compound=true) (do_set_pmd).
+ * Eras (spec §2.2, §3.1): 4.8-6.1 add 1 to every subpage's _mapcount, then
+ * to compound_mapcount (keeping NR_FILE_MAPPED single-counted); 6.2+ only
+ * _entire_mapcount. Abstracted: NR_SHMEM_PMDMAPPED, memcg stats.
+ */
+export function page_add_file_rmap_pmd(k: Kern, f: number): void {
+  if (k.c.flags.mapcount === 'doublemap') for (let i = 0; i < k.N; i++) k.setMapcountRaw(f, i, k.mapcount_raw(f, i) + 1);
+  k.setCompoundRaw(f, k.compound_mapcount_raw(f) + 1);
+}
+
+/**
+ * Kernel: mm/rmap.c page_add_file_rmap(page, compound=false). 4.8-6.1: a PTE
+ * map of any subpage of a file THP sets PageDoubleMap on the head, and
+ * nothing on the file side ever clears it while the page lives (Hugh
+ * Dickins in seed 000: "sometimes gets set, but never cleared"); no +1 offset.
+ * 6.2+: _nr_pages_mapped on the -1 -> 0 edge.
+ */
+export function page_add_file_rmap_pte(k: Kern, f: number, i: number): void {
+  if (k.c.flags.mapcount === 'doublemap') k.setDoubleMap(f, true);
+  const v = k.mapcount_raw(f, i) + 1;
+  k.setMapcountRaw(f, i, v);
+  if (v === 0) k.nrPagesMappedAdd(f, 1);
+}
+
+/** Kernel: mm/rmap.c page_remove_file_rmap(page, compound=true): the reverse of page_add_file_rmap_pmd; PageDoubleMap stays. */
+function page_remove_file_rmap_pmd(k: Kern, f: number): void {
+  if (k.c.flags.mapcount === 'doublemap') for (let i = 0; i < k.N; i++) k.setMapcountRaw(f, i, k.mapcount_raw(f, i) - 1);
+  k.setCompoundRaw(f, k.compound_mapcount_raw(f) - 1);
+}
+
+/** Kernel: mm/rmap.c page_remove_file_rmap(page, compound=false). */
+function page_remove_file_rmap_pte(k: Kern, f: number, i: number): void {
+  const v = k.mapcount_raw(f, i) - 1;
+  k.setMapcountRaw(f, i, v);
+  if (v === -1) k.nrPagesMappedAdd(f, -1);
 }
