@@ -219,8 +219,12 @@ export function refKind(v: number): string {
   return [v & REF_PIN ? 'FOLL_PIN' : 'FOLL_GET', v & REF_WRITE ? 'FOLL_WRITE' : '', v & REF_LONGTERM ? 'FOLL_LONGTERM' : ''].filter(Boolean).join('|');
 }
 
+/** Page id of the shared zero page, where KVM holds or maps it (a reserved pfn: no refcount, no mapcount). */
+export const ZERO_PAGE_ID = 255;
+
 export function pageName(c: ThpConfig, id: number): string {
   if (id === 0) return '-';
+  if (id === ZERO_PAGE_ID) return 'zero-page';
   const N = c.subpages;
   if (id <= c.thps * N) return `F${Math.floor((id - 1) / N)}[${(id - 1) % N}]`;
   return `S${id - 1 - c.thps * N}`;

@@ -7,7 +7,7 @@
 import type { Property } from '../../src/property.js';
 import { hasGup, hasPin, type ThpConfig } from './config.js';
 import type { Kern } from './kern.js';
-import { hasAnonExclusive, KVM_PFN_HELD, MM_ALIVE, PMD_HUGE, PMD_TABLE, PTE_NONE, REF_LONGTERM, ZERO_PTE } from './layout.js';
+import { hasAnonExclusive, KVM_PFN_HELD, ZERO_PAGE_ID, MM_ALIVE, PMD_HUGE, PMD_TABLE, PTE_NONE, REF_LONGTERM, ZERO_PTE } from './layout.js';
 import { SHMEM_FOLIO } from './mm/shmem.js';
 import { hostPageId } from './virt/kvm/kvm_main.js';
 
@@ -63,7 +63,7 @@ class Census {
           else this.smallMaps[v - 1 - T]!++;
         }
     }
-    if (o.KVM_FAULT >= 0 && s[o.KVM_FAULT] === KVM_PFN_HELD) {
+    if (o.KVM_FAULT >= 0 && s[o.KVM_FAULT] === KVM_PFN_HELD && s[o.KVM_PFN] !== ZERO_PAGE_ID) {
       const pg = k.pageOfId(s[o.KVM_PFN]!);
       if (pg.thp) this.thpRefs[pg.idx]!++;
       else this.smallRefs[pg.idx]!++;
@@ -282,6 +282,7 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
   if (c.tokens) list.push({ name: 'read-checked', kind: 'sometimes', transition: true, description: 'a read compares data with what the reader saw or wrote before' });
   if (c.kvm) {
     const o = k.o;
+    const idName = (id: number) => (id === ZERO_PAGE_ID ? 'the zero page' : pageName(k.pageOfId(id)));
     const eptOk = (s: Uint8Array): string | null => {
       k.s = s;
       if (!k.alive(0)) return null;
@@ -293,8 +294,8 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
         const leaf = huge ? `the 2M EPT leaf over F${huge - 1}` : 'a 4K EPT leaf';
         const host = hostPageId(k, g);
         if (host !== id)
-          return `${leaf} maps gfn ${g} to ${pageName(k.pageOfId(id))}, but mm0 maps ${host ? pageName(k.pageOfId(host)) : 'nothing'} at hva(gfn ${g}) = subpage ${g}: guest and host see different memory`;
-        if (w && !k.entryWritable(0, g)) return `${leaf} lets the guest write gfn ${g} (${pageName(k.pageOfId(id))}), but mm0's entry at subpage ${g} is read-only: guest writes bypass COW and write protection`;
+          return `${leaf} maps gfn ${g} to ${idName(id)}, but mm0 maps ${host ? idName(host) : 'nothing'} at hva(gfn ${g}) = subpage ${g}: guest and host see different memory`;
+        if (w && !k.entryWritable(0, g)) return `${leaf} lets the guest write gfn ${g} (${idName(id)}), but mm0's entry at subpage ${g} is read-only: guest writes bypass COW and write protection`;
       }
       return null;
     };

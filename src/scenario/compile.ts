@@ -6,6 +6,7 @@
  * column, never ignored. The output is one ProgramSpec (plain JSON) per era:
  * what the `scenario` model is built from, here and in worker threads.
  */
+import { dirname, resolve } from 'node:path';
 import { UsageError, type Model } from '../model.js';
 import type { PropertyKind } from '../property.js';
 import { CONDITION, ScenarioError, type Cond, type Loc, type ResultLine, type Scenario, type Verdict } from './parse.js';
@@ -62,6 +63,7 @@ export const RETRY_POINTS: Record<string, string[]> = {
 const RESERVED: Record<string, string> = {
   era: 'name eras with `era <id>` lines',
   ops: 'the operations come from the process blocks',
+  compare: 'compare two predicates with `mmcheck compare`; a scenario names one with set.<hook> or predicate.<hook>',
 };
 
 export function compileScenario(s: Scenario, models: ModelSource): CompiledScenario {
@@ -107,9 +109,10 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
       fail(d.loc, `model ${modelId} has no option '${head}' (options: ${['model', ...entry.keys.filter((k) => RESERVED[k] === undefined)].join(', ')})`);
     if (rest.length > 0) {
       const sub = (base[head!] ??= {}) as Record<string, string>;
-      sub[rest.join('.')] = d.value;
+      // a predicate file is named relative to the scenario file
+      sub[rest.join('.')] = head === 'predicate' ? resolve(dirname(s.file), d.value) : d.value;
     } else {
-      if (head === 'set' || head === 'bounds') fail(d.loc, `'${head}' takes a point: ${head}.<name>=<value>`);
+      if (head === 'set' || head === 'bounds' || head === 'predicate') fail(d.loc, `'${head}' takes a point: ${head}.<name>=<value>`);
       base[head!] = /^-?\d+$/.test(d.value) ? Number(d.value) : d.value;
     }
   }

@@ -35,7 +35,7 @@ export function gupOne(k: Kern, p: number, addr: number, fl: GupFlags): boolean 
     return false;
   }
   const pg = faultInPage(k, p, addr, fl.write, pin);
-  if (pg === 'blocked' || pg === 'none') return false;
+  if (pg === 'blocked' || pg === 'none' || pg === 'zero') return false; // GUP of the zero page: not modelled for holders
   takeRef(k, slot, p, addr, pg, fl, pin);
   return true;
 }
@@ -45,16 +45,17 @@ export function gupOne(k: Kern, p: number, addr: number, fl: GupFlags): boolean 
  * and faultin_page while the entry does not satisfy the flags (empty; FOLL_WRITE
  * on a read-only entry; 5.8 forced COW break; 5.19+ unshare of a read-only
  * FOLL_PIN on a non-exclusive anon page). Returns the page to take a reference
- * on, 'none' for the zero page (not modelled as a GUP result) or a loop that
- * does not settle, 'blocked' when a fault cannot complete within the bounds.
+ * on, 'zero' for the shared zero page (read GUP of an untouched anon
+ * address), 'none' for a loop that does not settle, 'blocked' when a fault
+ * cannot complete within the bounds.
  */
-export function faultInPage(k: Kern, p: number, addr: number, write: boolean, pin: boolean): PageRef | 'none' | 'blocked' {
+export function faultInPage(k: Kern, p: number, addr: number, write: boolean, pin: boolean): PageRef | 'zero' | 'none' | 'blocked' {
   for (let tries = 0; tries < 4; tries++) {
     if (k.entryNone(p, addr)) {
       if (handle_mm_fault(k, p, addr, write) === 'blocked') return 'blocked';
       continue;
     }
-    if (k.pmd(p) === PMD_TABLE && k.pte(p, addr) === ZERO_PTE && !write) return 'none'; // GUP of the zero page: not modelled
+    if (k.pmd(p) === PMD_TABLE && k.pte(p, addr) === ZERO_PTE && !write) return 'zero';
     const writable = k.entryWritable(p, addr);
     if (write && !writable) {
       k.cover(CV.gup_break_COW_FOLL_WRITE);

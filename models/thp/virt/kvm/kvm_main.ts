@@ -6,7 +6,7 @@
  */
 import { CV } from '../../coverage.js';
 import type { Kern, PageRef } from '../../kern.js';
-import { KVM_IDLE, KVM_PFN_HELD, KVM_SEQ_READ, PMD_HUGE, PMD_TABLE, ZERO_PTE } from '../../layout.js';
+import { KVM_IDLE, KVM_PFN_HELD, KVM_SEQ_READ, PMD_HUGE, PMD_TABLE, ZERO_PAGE_ID, ZERO_PTE } from '../../layout.js';
 import { faultInPage } from '../../mm/gup.js';
 
 /**
@@ -52,7 +52,7 @@ export function mmu_notifier_release(k: Kern): void {
 /** Harness: end the in-flight fault, dropping the page hva_to_pfn took (kvm_release_pfn_clean). */
 export function dropFault(k: Kern): void {
   const o = k.o;
-  if (k.s[o.KVM_FAULT] === KVM_PFN_HELD) k.put_page(k.pageOfId(k.s[o.KVM_PFN]!));
+  if (k.s[o.KVM_FAULT] === KVM_PFN_HELD && k.s[o.KVM_PFN] !== ZERO_PAGE_ID) k.put_page(k.pageOfId(k.s[o.KVM_PFN]!));
   for (const f of [o.KVM_FAULT, o.KVM_GFN, o.KVM_WRITE, o.KVM_PFN, o.KVM_PFN_W, o.KVM_SEQ_MOVED]) k.s[f] = 0;
 }
 
@@ -62,9 +62,10 @@ export function dropFault(k: Kern): void {
  * FOLL_GET, FOLL_WRITE for a write fault (which breaks COW first). A read
  * fault still gets the page writable when the host entry already is (the
  * fast write attempt succeeds). Returns false when the step cannot be taken
- * within the model's bounds; a missing mapping or the zero page drops the
- * fault (-EFAULT / not modelled), which is a step.
- * Abstracted: async page faults, the zero page as a KVM pfn.
+ * within the model's bounds; a missing mapping drops the fault (-EFAULT),
+ * which is a step. The shared zero page comes back as a reserved pfn (no
+ * reference taken), mapped read-only.
+ * Abstracted: async page faults.
  */
 export function hva_to_pfn(k: Kern): boolean {
   const o = k.o;
@@ -79,19 +80,25 @@ export function hva_to_pfn(k: Kern): boolean {
   const r = faultInPage(k, 0, gfn, write, false);
   if (r === 'blocked') return false;
   if (r === 'none') return dead();
-  const pg: PageRef = r;
   k.cover(CV.hva_to_pfn);
-  k.get_page(pg);
   k.s[o.KVM_FAULT] = KVM_PFN_HELD;
+  if (r === 'zero') {
+    // the zero page is a reserved pfn: no reference, and mapped read-only
+    k.s[o.KVM_PFN] = ZERO_PAGE_ID;
+    k.s[o.KVM_PFN_W] = 0;
+    return true;
+  }
+  const pg: PageRef = r;
+  k.get_page(pg);
   k.s[o.KVM_PFN] = k.pageId(pg);
   k.s[o.KVM_PFN_W] = k.entryWritable(0, gfn) ? 1 : 0;
   return true;
 }
 
-/** The page mm0's page table maps at hva(gfn), as a page id (0: none or the zero page). */
+/** The page mm0's page table maps at hva(gfn), as a page id (0: none; ZERO_PAGE_ID: the zero page). */
 export function hostPageId(k: Kern, gfn: number): number {
   const pmd = k.pmd(0);
-  if (pmd === PMD_TABLE && k.pte(0, gfn) === ZERO_PTE) return 0;
+  if (pmd === PMD_TABLE && k.pte(0, gfn) === ZERO_PTE) return ZERO_PAGE_ID;
   if (pmd !== PMD_HUGE && pmd !== PMD_TABLE) return 0;
   const pg = k.pageAt(0, gfn);
   return pg ? k.pageId(pg) : 0;

@@ -6,7 +6,7 @@
 import { UsageError } from '../../../../src/model.js';
 import { CV } from '../../coverage.js';
 import type { Kern, PageRef } from '../../kern.js';
-import { PMD_HUGE, PMD_TABLE } from '../../layout.js';
+import { PMD_HUGE, PMD_TABLE, ZERO_PAGE_ID } from '../../layout.js';
 import { dropFault } from './kvm_main.js';
 import { oneLine, PageViewImpl, type PredicateSource } from './predicates.js';
 
@@ -74,9 +74,15 @@ export class KvmMmu {
       dropFault(k);
       return;
     }
-    const pg = k.pageOfId(s[o.KVM_PFN]!);
     const gfn = s[o.KVM_GFN]!;
     const writable = s[o.KVM_PFN_W]!;
+    if (s[o.KVM_PFN] === ZERO_PAGE_ID) {
+      // a reserved pfn: transparent_hugepage_adjust does not look at it
+      this.install4K(gfn, ZERO_PAGE_ID, 0);
+      dropFault(k);
+      return;
+    }
+    const pg = k.pageOfId(s[o.KVM_PFN]!);
     let huge: boolean;
     if (this.d.compare) {
       const truth = mapsWholeFolioByPmd(k, pg);
@@ -99,15 +105,21 @@ export class KvmMmu {
       s[o.EPT_PTE_W] = 0;
       s[o.EPT_HUGE] = 1 + pg.idx;
       s[o.EPT_HUGE_W] = writable;
-    } else {
-      k.cover(CV.kvm_map_4K);
-      s[o.EPT_HUGE] = 0;
-      s[o.EPT_HUGE_W] = 0;
-      s[o.EPT_PTE + gfn] = k.pageId(pg);
-      if (writable) s[o.EPT_PTE_W]! |= 1 << gfn;
-      else s[o.EPT_PTE_W]! &= ~(1 << gfn);
-    }
+    } else this.install4K(gfn, k.pageId(pg), writable);
     dropFault(k);
+  }
+
+  /** A 4K leaf for gfn; it replaces a 2M leaf over it. */
+  private install4K(gfn: number, id: number, writable: number): void {
+    const k = this.k;
+    const o = k.o;
+    const s = k.s;
+    k.cover(CV.kvm_map_4K);
+    s[o.EPT_HUGE] = 0;
+    s[o.EPT_HUGE_W] = 0;
+    s[o.EPT_PTE + gfn] = id;
+    if (writable) s[o.EPT_PTE_W]! |= 1 << gfn;
+    else s[o.EPT_PTE_W]! &= ~(1 << gfn);
   }
 }
 
