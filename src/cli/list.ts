@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { UsageError } from '../model.js';
 import { modelEntries, modelEntry, type CatalogRow } from '../../models/registry.js';
 import { buildModel, DEFAULT_MODEL } from './check.js';
-import { failUsage } from './common.js';
+import { failUsage, listArg } from './common.js';
 
 const KINDS = ['models', 'eras', 'ops', 'properties', 'predicates', 'profiles'];
 
@@ -13,13 +13,15 @@ export function listCommand(): Command {
     .argument('<what>', KINDS.join('|'))
     .option('--model <id>', 'model whose catalogue to list', DEFAULT_MODEL)
     .option('--era <id>', 'era whose properties to list')
+    .option('--profile <name>', 'world whose properties to list (thp: full, thp-core, shmem)')
+    .option('--ops <list>', 'operations whose properties to list (e.g. kvm adds ept-coherence)', listArg)
     .option('--json', 'print JSON')
-    .action((what: string, o: { model: string; era?: string; json?: boolean }) => {
+    .action((what: string, o: { model: string; era?: string; profile?: string; ops?: string[]; json?: boolean }) => {
       if (!KINDS.includes(what)) failUsage(new UsageError(`cannot list '${what}' (choose one of ${KINDS.join(', ')})`));
       let rows: CatalogRow[];
       if (what === 'models') rows = modelEntries().map((e) => ({ name: e.id, description: e.description }));
       else if (what === 'properties') {
-        const { model } = buildModel({ model: o.model, era: o.era });
+        const { model } = buildModel({ model: o.model, era: o.era, profile: o.profile, ops: o.ops });
         rows = model.properties.map((p) => ({ name: p.name, description: `[${p.kind}] ${p.description}` }));
       } else {
         let entry;
