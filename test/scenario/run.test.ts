@@ -237,3 +237,21 @@ describe('bad input: one line, exit 2', () => {
     expect(usageErrorLine(mmcheck('run', '-q', '--junit', join(dir, 'no/such/dir.xml'), KIRILL))).toMatch(/^mmcheck: cannot write JUnit file .*dir\.xml: ENOENT$/);
   });
 });
+
+describe('a scenario with its own kvm_huge predicate file', () => {
+  it('predicate.kvm_huge=FILE resolves next to the scenario and replaces the era\'s variant', () => {
+    const sub = mkdtempSync(join(dir, 'pred-'));
+    writeFileSync(join(sub, 'hugh.ts'), readFileSync(join(REPO_ROOT, 'models/thp/predicates/tcm_hugh.ts'), 'utf8'));
+    const src = readFileSync(join(REPO_ROOT, CORPUS_DIR, 'shmem-pmd+kvm-ept2M.litmus'), 'utf8')
+      .replace('{ profile=shmem; subpages=4; }', '{ profile=shmem; subpages=4; predicate.kvm_huge=hugh.ts; }')
+      .replace(' * Result: Never property=ept-huge-reachable era=v4.8\n', '');
+    const f = join(sub, 'mine.litmus');
+    writeFileSync(f, src);
+    const r = mmcheck('run', '-q', f);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^pass +\S+mine\.litmus +v4\.8 +ept-huge-reachable +reached +reached /m);
+    const missing = join(sub, 'gone.litmus');
+    writeFileSync(missing, src.replace('hugh.ts', 'nope.ts'));
+    expect(usageErrorLine(mmcheck('run', missing))).toContain(`--predicate kvm_huge=${join(sub, 'nope.ts')}: cannot read it (ENOENT)`);
+  });
+});
