@@ -68,6 +68,8 @@ export interface ThpConfig {
   kvm: boolean;
   /** --predicate hooks: decision point -> path of the user's module */
   predicates: Record<string, string>;
+  /** split_huge_pmd and the P46 PMD COW read run as several steps (--set split_steps=stepwise) */
+  stepwise: boolean;
   /** mmcheck compare: two kvm_huge predicates (built-in names or files) scored against the ground truth, which drives the EPT */
   compare: { a: string; b: string } | null;
   procs: number;
@@ -150,12 +152,15 @@ export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   if (core && kvm) throw new UsageError('--profile thp-core has no KVM: the SPIN reference model has none');
   const predicates = parsePredicates(raw.predicate);
   for (const k of Object.keys(predicates)) if (k in set) throw new UsageError(`--set ${k} and --predicate ${k} both given: choose one`);
+  const stepwise = flags.split_steps === 'stepwise';
+  if (stepwise && (core || shmem)) throw new UsageError(`--set split_steps=stepwise is for the anon world (not --profile ${profile}): it interleaves an anon PMD split with a PMD COW`);
+  if (stepwise && !ops.has('split_huge_pmd')) throw new UsageError('--set split_steps=stepwise needs split_huge_pmd in --ops (the explicit split is the stepwise one)');
   // Reads make every store and load a step and need tokens; the shmem world has no private data to leak.
   const tokens = !core && !shmem && (ops.has('read') || ops.has('read_ref'));
   return {
     era: era.id, flags, profile: profile as ThpConfig['profile'], procs, subpages, ops, ranges,
     thps: shmem ? 1 : thps, smalls: shmem ? 0 : smalls, refs, tokens, smallRmap: !core, keepFreedMapping: core,
-    shmem, kvm, predicates, compare: parseCompare(raw.compare, kvm),
+    shmem, kvm, predicates, compare: parseCompare(raw.compare, kvm), stepwise,
   };
 }
 

@@ -66,14 +66,29 @@ export const COVER_POINTS: readonly string[] = [
   'compare B: false negative',
   'compare A: false negative with no PTE mapping the THP anywhere',
   'compare B: false negative with no PTE mapping the THP anywhere',
+  // stepwise split and PMD COW (present with --set split_steps=stepwise)
+  '__split_huge_pmd_locked: step 1 (refcount, PTEs, _mapcount[i] + 1)',
+  '__split_huge_pmd_locked: step 2 (PageDoubleMap)',
+  '__split_huge_pmd_locked: step 3 (compound_mapcount - 1)',
+  'page_trans_huge_mapcount: read the subpages',
+  'page_trans_huge_mapcount: read PageDoubleMap',
+  'page_trans_huge_mapcount: read compound_mapcount, decide',
+  'lock_page: wait (the page lock is held)',
 ];
 
-/** How many of COVER_POINTS a configuration has: the KVM, shmem and compare points only where they can fire. */
-export function coverPointCount(kvm: boolean, shmem: boolean, compare: boolean): number {
-  if (compare) return COVER_POINTS.length;
-  if (shmem) return CV.compare_A_agree;
-  if (kvm) return CV.shmem_fault_do_set_pmd;
-  return CV.kvm_zap;
+/**
+ * The point names a configuration has: the KVM, shmem, compare and stepwise
+ * groups only where they can fire; the others are '' (reports leave them out).
+ */
+export function coverPointNames(kvm: boolean, shmem: boolean, compare: boolean, stepwise: boolean): string[] {
+  const group = (i: number): boolean => {
+    if (i < CV.kvm_zap) return true;
+    if (i < CV.shmem_fault_do_set_pmd) return kvm;
+    if (i < CV.compare_A_agree) return shmem;
+    if (i < CV.split_step1) return compare;
+    return stepwise;
+  };
+  return COVER_POINTS.map((n, i) => (group(i) ? n : ''));
 }
 
 /** Point ids by identifier (numeric constants keep Kern.cover cheap on the hot path). */
@@ -137,4 +152,11 @@ export const CV = {
   compare_B_fn: 56,
   compare_A_fn_stale: 57,
   compare_B_fn_stale: 58,
+  split_step1: 59,
+  split_step2: 60,
+  split_step3: 61,
+  ptmc_r1: 62,
+  ptmc_r2: 63,
+  ptmc_r3: 64,
+  page_lock_wait: 65,
 } as const;

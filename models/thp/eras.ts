@@ -21,6 +21,15 @@ export const GUP_COW = ['none', 'force', 'unshare'] as const;
 export const MAPCOUNT = ['doublemap', 'entire'] as const;
 /** Whether FOLL_PIN exists (pin_user_pages, pincount), 5.7+. */
 export const FOLL_PIN = ['no', 'yes'] as const;
+/**
+ * Atomicity of the split of an anon huge PMD and of the PMD COW's
+ * page_trans_huge_mapcount() read (spec §5, §8): one step each, or the
+ * kernel's three writes and three reads as separate steps, so that a split
+ * in one mm interleaves with a COW decision in another (CVE-2020-29368).
+ */
+export const SPLIT_STEPS = ['atomic', 'stepwise'] as const;
+/** Whether an anon PMD split takes the page lock (c444eb564fb1, 5.8; dropped again by 7f7609175ff2 in 5.18). */
+export const SPLIT_PAGE_LOCK = ['no', 'yes'] as const;
 /** Whether shmem/file THP exists (dd78fedde4b9 "rmap: support file thp", 4.8). */
 export const FILE_THP = ['no', 'yes'] as const;
 /**
@@ -39,6 +48,8 @@ export interface Flags {
   mapcount: (typeof MAPCOUNT)[number];
   foll_pin: (typeof FOLL_PIN)[number];
   file_thp: (typeof FILE_THP)[number];
+  split_steps: (typeof SPLIT_STEPS)[number];
+  split_page_lock: (typeof SPLIT_PAGE_LOCK)[number];
   kvm_huge: (typeof KVM_HUGE)[number];
 }
 
@@ -51,6 +62,11 @@ export const DECISIONS: Record<keyof Flags, { variants: readonly string[]; doc: 
   gup_cow: { variants: GUP_COW, doc: 'read GUP on a COW mapping: no COW break, forced break (5.8), unshare non-exclusive pins (5.19)' },
   mapcount: { variants: MAPCOUNT, doc: 'large-folio counters: compound_mapcount + PageDoubleMap (<=6.1) or entire_mapcount + nr_pages_mapped (6.2+)' },
   foll_pin: { variants: FOLL_PIN, doc: 'FOLL_PIN and the folio pincount exist (5.7+); before, pins are plain references' },
+  split_steps: {
+    variants: SPLIT_STEPS,
+    doc: 'explicit split_huge_pmd and the P46 PMD COW read: one step each (default) or stepwise, so they interleave (CVE-2020-29368)',
+  },
+  split_page_lock: { variants: SPLIT_PAGE_LOCK, doc: 'anon PMD split takes the page lock, serialising it with the PMD COW (c444eb564fb1, 5.8-5.17)' },
   file_thp: { variants: FILE_THP, doc: 'shmem/file THP exists (4.8+, dd78fedde4b9): needed by --profile shmem' },
   kvm_huge: {
     variants: KVM_HUGE,
@@ -68,6 +84,7 @@ export interface Era {
 const B: Flags = {
   reuse: 'R46', pmd_reuse: 'P46', pmd_cow: 'copy', pmd_reuse_rmap: 'keep',
   fork_cow: 'none', gup_cow: 'none', mapcount: 'doublemap', foll_pin: 'no', file_thp: 'no', kvm_huge: 'TCM_orig',
+  split_steps: 'atomic', split_page_lock: 'no',
 };
 /** What 4.8 (file THP) and 5.4 (169226f7e0d2) add to B; x86 walks the host page table from about 5.6 (db5432165e9b). */
 const B48: Flags = { ...B, file_thp: 'yes' };
@@ -108,13 +125,13 @@ export const ERAS: readonly Era[] = [
     id: 'v5.8',
     kernels: '5.8',
     commits: '+KVM_HOSTWALK_X86 db5432165e9b (5.6), FOLL_PIN (5.7), THP_COW_SPLIT 3917c80280c9, SPLIT_PAGE_LOCK c444eb564fb1, GUP_FORCE_COW 17839856fd58',
-    flags: { ...B, pmd_cow: 'split', gup_cow: 'force', foll_pin: 'yes', ...LATER },
+    flags: { ...B, pmd_cow: 'split', gup_cow: 'force', foll_pin: 'yes', split_page_lock: 'yes', ...LATER },
   },
   {
     id: 'v5.9',
     kernels: '5.9-5.17',
     commits: '+WP_PAGECOUNT 09854ba94c6a, FORK_EARLY_COW 008cfe4418b3 70e806e4e645 d042035eaf5f, -GUP_FORCE_COW a308c71bf1e6',
-    flags: { ...B, reuse: 'R59', pmd_cow: 'split', fork_cow: 'pinned', foll_pin: 'yes', ...LATER },
+    flags: { ...B, reuse: 'R59', pmd_cow: 'split', fork_cow: 'pinned', foll_pin: 'yes', split_page_lock: 'yes', ...LATER },
   },
   {
     id: 'v5.18',

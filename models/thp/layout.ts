@@ -59,6 +59,11 @@ export interface Offsets {
   RSS_ANON: number;
   HAS_PINNED: number; // -1 before 5.9
   EXPECT: number; // N tokens, -1 without tokens
+  SPLIT_PHASE: number; // stepwise split: 0 none, 1 after step 1, 2 after step 2; -1 when atomic
+  WP_PHASE: number; // stepwise PMD COW read: 0 none, 1 subpages read, 2 PageDoubleMap read
+  WP_ADDR: number;
+  WP_MAX: number; // max_i(_mapcount[i] + 1) as read
+  WP_DM: number; // PageDoubleMap as read
   // per THP slot f: base + f * thpStride
   thp: number;
   thpStride: number;
@@ -69,6 +74,7 @@ export interface Offsets {
   NR_PAGES_MAPPED: number; // -1 before 6.2
   MAPPING: number; // anon_vma node + 1, 0 = none
   PINCOUNT: number; // -1 without FOLL_PIN
+  PG_LOCKED: number; // -1 unless stepwise with the split's page lock
   ANON_EXCLUSIVE: number; // bitmask, -1 before 5.19
   CONTENT: number; // N tokens, -1 without tokens
   // per small slot k
@@ -145,6 +151,14 @@ export function buildLayout(c: ThpConfig): { layout: Layout; o: Offsets } {
     o.RSS_ANON = mark(field(P, c.shmem ? 'rss[MM_SHMEMPAGES]' : 'rss[MM_ANONPAGES]', c.shmem ? 'shmem rss counter' : 'anon rss counter'));
     o.HAS_PINNED = c.flags.fork_cow !== 'none' ? mark(field(P, 'MMF_HAS_PINNED', 'mm ever took a FOLL_PIN')) : -1;
     o.EXPECT = c.tokens ? mark(L.array(`${P}sees[]`, N, 'u8', 'content token this mm last read or wrote at the address', tok)) : -1;
+    o.SPLIT_PHASE = o.WP_PHASE = o.WP_ADDR = o.WP_MAX = o.WP_DM = -1;
+    if (c.stepwise) {
+      o.SPLIT_PHASE = mark(field(P, 'split_huge_pmd', 'stepwise split in progress: done steps (PMD lock held)', (v) => ['-', 'step 1 done', 'step 2 done'][v] ?? String(v)));
+      o.WP_PHASE = mark(field(P, 'wp_huge_pmd', 'stepwise PMD COW in progress: reads done', (v) => ['-', 'subpages read', 'PageDoubleMap read'][v] ?? String(v)));
+      o.WP_ADDR = mark(field(P, 'wp_huge_pmd.addr', 'address of the write fault'));
+      o.WP_MAX = mark(field(P, 'wp_huge_pmd.max', 'max over subpages of _mapcount + 1, as read'));
+      o.WP_DM = mark(field(P, 'wp_huge_pmd.doublemap', 'PageDoubleMap as read'));
+    }
     if (p === 0) o.mm = base;
     o.mmStride = L.fieldCount - base;
   }
@@ -161,6 +175,7 @@ export function buildLayout(c: ThpConfig): { layout: Layout; o: Offsets } {
     o.NR_PAGES_MAPPED = c.flags.mapcount === 'entire' ? mark(field(F, '_nr_pages_mapped', 'PTE-mapped subpages (ENTIRELY_MAPPED bias shown by _entire_mapcount)')) : -1;
     o.MAPPING = mark(field(F, 'mapping', 'anon_vma (or, for shmem, the file) the head points at', (v) => (v === 0 ? 'NULL' : v === MAPPING_FILE ? 'shmem-file' : `av${v - 1}`)));
     o.PINCOUNT = pin ? mark(field(F, '_pincount', 'FOLL_PIN count of the folio')) : -1;
+    o.PG_LOCKED = c.stepwise && c.flags.split_page_lock === 'yes' ? mark(field(F, 'PG_locked', 'page lock (held by a stepwise split or PMD COW)')) : -1;
     o.ANON_EXCLUSIVE = ae ? mark(field(F, 'PageAnonExclusive', 'PG_anon_exclusive per subpage (head only while PMD-mapped)', bits)) : -1;
     o.CONTENT = c.tokens ? mark(L.array(`${F}data[]`, N, 'u8', 'content token per subpage', tok)) : -1;
     if (f === 0) o.thp = base;

@@ -7,14 +7,14 @@ import { CV } from './coverage.js';
 import { OrderedMap } from 'immutable';
 import type { ActionInfo, Model, StepContext } from '../../src/model.js';
 import { isStateProperty } from '../../src/property.js';
-import { COVER_POINTS, coverPointCount } from './coverage.js';
+import { coverPointNames } from './coverage.js';
 import type { ThpConfig } from './config.js';
 import { Kern, type PropIds } from './kern.js';
 import { exit_mmap } from './kernel/exit.js';
 import { dup_mmap } from './kernel/fork.js';
 import { buildLayout, KVM_IDLE, KVM_PFN_HELD, KVM_SEQ_READ, MAPPING_FILE, MM_ALIVE, MM_UNUSED, PMD_HUGE, PMD_TABLE, TOKEN_NONE } from './layout.js';
 import { gupOne, putRef, type GupFlags } from './mm/gup.js';
-import { __split_huge_pmd, split_huge_page } from './mm/huge_memory.js';
+import { __split_huge_pmd, split_huge_page, split_huge_pmd_stepwise, wp_huge_pmd_stepwise } from './mm/huge_memory.js';
 import { madvise_dontneed } from './mm/madvise.js';
 import { handle_mm_fault } from './mm/memory.js';
 import { do_munmap } from './mm/mmap.js';
@@ -26,6 +26,15 @@ import { hva_to_pfn, kvmFaultEnabled, kvmFaultStart } from './virt/kvm/kvm_main.
 import { KvmMmu, type KvmDecision } from './virt/kvm/mmu.js';
 import { resolvePredicate, BUILTIN, type PredicateSource } from './virt/kvm/predicates.js';
 import type { Property } from '../../src/property.js';
+
+/** Some mm is inside a stepwise split or PMD COW. */
+function stepInFlightIn(c: ThpConfig, o: ReturnType<typeof buildLayout>['o'], s: Uint8Array): boolean {
+  for (let p = 0; p < c.procs; p++) {
+    const b = o.mm + p * o.mmStride;
+    if (s[b + o.SPLIT_PHASE] !== 0 || s[b + o.WP_PHASE] !== 0) return true;
+  }
+  return false;
+}
 
 /** The kvm_huge decision: the era's variant, a --set or --predicate override, or compare's two sides. */
 function kvmDecision(c: ThpConfig, properties: readonly Property[]): KvmDecision {
@@ -178,6 +187,7 @@ export function createThpModel(c: ThpConfig): Model {
   kr.ctx = nullCtx;
   kp.ctx = nullCtx;
   const mmu = c.kvm ? new KvmMmu(kw, kvmDecision(c, properties)) : null;
+  const stepInFlight = (s: Uint8Array) => stepInFlightIn(c, o, s);
 
   const initial = (): Uint8Array => {
     const s = new Uint8Array(layout.bytes);
@@ -210,13 +220,18 @@ export function createThpModel(c: ThpConfig): Model {
     kr.s = s;
     const p = act.who;
     const code = act.code;
-    if (code === SPLIT_PAGE) return kr.page_count(p) > 0;
+    if (code === SPLIT_PAGE) return kr.page_count(p) > 0 && !(c.stepwise && stepInFlight(s));
     if (code === PUT || code === READ_REF) return kr.refUsed(p);
     if (code === KVM_FAULT_R || code === KVM_FAULT_W) return kvmFaultEnabled(kr, act.arg, code === KVM_FAULT_W);
     if (code === HVA_TO_PFN) return s[o.KVM_FAULT] === KVM_SEQ_READ;
     if (code === KVM_MAP) return s[o.KVM_FAULT] === KVM_PFN_HELD;
     const b = o.mm + p * o.mmStride;
     if (s[b + o.MM_STATE] !== MM_ALIVE) return false;
+    if (c.stepwise) {
+      // an mm inside a stepwise split or PMD COW holds its PMD lock: only that operation goes on
+      if (s[b + o.SPLIT_PHASE] !== 0) return code === SPLIT_PMD;
+      if (s[b + o.WP_PHASE] !== 0) return code === WRITE && act.arg === s[b + o.WP_ADDR];
+    }
     const vma = s[b + o.VMA]!;
     switch (code) {
       case READ:
@@ -253,6 +268,13 @@ export function createThpModel(c: ThpConfig): Model {
         return true;
       }
       case 'write': {
+        if (c.stepwise && (k.s[k.mm(p) + o.WP_PHASE] !== 0 || (k.pmd(p) === PMD_HUGE && !k.pmdWrite(p) && c.flags.pmd_reuse === 'P46'))) {
+          const r = wp_huge_pmd_stepwise(k, p, a);
+          if (r === 'wait' || r === 'blocked') return false;
+          if (r === 'step' || r === 'fallback') return true;
+          if (c.tokens && k.entryWritable(p, a)) writeData(k, p, a);
+          return true;
+        }
         if (!k.entryWritable(p, a)) {
           const r = handle_mm_fault(k, p, a, true);
           if (r === 'blocked') return false;
@@ -279,6 +301,7 @@ export function createThpModel(c: ThpConfig): Model {
         mprotect_readwrite(k, p, a);
         return true;
       case 'split_huge_pmd':
+        if (c.stepwise) return split_huge_pmd_stepwise(k, p);
         __split_huge_pmd(k, p);
         return true;
       case 'exit':
@@ -386,7 +409,7 @@ export function createThpModel(c: ThpConfig): Model {
     stateBytes: layout.bytes,
     actionCount: acts.length,
     properties,
-    coverPoints: COVER_POINTS.slice(0, coverPointCount(c.kvm, c.shmem, c.compare !== null)),
+    coverPoints: coverPointNames(c.kvm, c.shmem, c.compare !== null, c.stepwise),
     summary: {
       era: c.era,
       profile: c.profile,

@@ -98,9 +98,20 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
   const ae = hasAnonExclusive(c);
   const gup = hasGup(c.ops);
   const pins = hasPin(c.ops);
-  const st = (name: string, description: string, why: (s: Uint8Array) => string | null, cover?: string): Property => ({
-    name, kind: 'always', description, cover, check: (s: Uint8Array) => why(s) === null, explain: why,
-  });
+  // invariants hold in quiescent states: not while a stepwise split or PMD COW is half done (spec §7)
+  const o0 = k.o;
+  const busy = (s: Uint8Array): boolean => {
+    if (!c.stepwise) return false;
+    for (let p = 0; p < c.procs; p++) {
+      const b = o0.mm + p * o0.mmStride;
+      if (s[b + o0.SPLIT_PHASE] !== 0 || s[b + o0.WP_PHASE] !== 0) return true;
+    }
+    return false;
+  };
+  const st = (name: string, description: string, why0: (s: Uint8Array) => string | null, cover?: string): Property => {
+    const why = (s: Uint8Array) => (busy(s) ? null : why0(s));
+    return { name, kind: 'always', description, cover, check: (s: Uint8Array) => why(s) === null, explain: why };
+  };
   const node = (m: number) => (m === 0 ? 'NULL' : `av${m - 1}`);
   const chainName = (ch: number) => `{${[...Array(8).keys()].filter((i) => (ch >> i) & 1).map((i) => `av${i}`).join(',')}}`;
   const pageName = (pg: { thp: boolean; idx: number; sub: number }) => (pg.thp ? `F${pg.idx}[${pg.sub}]` : `S${pg.idx}`);

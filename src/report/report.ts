@@ -70,7 +70,8 @@ export function makeReport(model: Model, config: Record<string, unknown>, r: Sea
       collisionProbability: r.collisionProbability,
     },
     properties,
-    coverage: model.coverPoints.map((point, i) => ({ point, count: r.coverage[i] ?? 0 })),
+    // a model names a point '' where this configuration cannot reach it (a group of branches it does not have)
+    coverage: model.coverPoints.map((point, i) => ({ point, count: r.coverage[i] ?? 0 })).filter((c) => c.point !== ''),
     violated: properties.filter((p) => p.status === 'violated').map((p) => p.name),
   };
 }

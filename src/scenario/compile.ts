@@ -56,8 +56,17 @@ export const DEFAULT_SCENARIO_MODEL = 'thp';
  * its own). Checked against the model's coverage points at compile time.
  */
 export const RETRY_POINTS: Record<string, string[]> = {
-  thp: ['do_huge_pmd_wp_page: split PMD and fall back'],
+  thp: [
+    'do_huge_pmd_wp_page: split PMD and fall back',
+    // --set split_steps=stepwise: a split or a PMD COW goes on until its last step
+    '__split_huge_pmd_locked: step 1 (refcount, PTEs, _mapcount[i] + 1)',
+    '__split_huge_pmd_locked: step 2 (PageDoubleMap)',
+    'page_trans_huge_mapcount: read the subpages',
+    'page_trans_huge_mapcount: read PageDoubleMap',
+  ],
 };
+/** Retry points only some configurations of the model have. */
+const OPTIONAL_RETRY = new Set(RETRY_POINTS.thp!.slice(1));
 
 /** config keys the scenario sets itself */
 const RESERVED: Record<string, string> = {
@@ -161,7 +170,7 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
         ),
       })),
       condition: null,
-      ...(RETRY_POINTS[modelId] ? { retry: RETRY_POINTS[modelId] } : {}),
+      ...(RETRY_POINTS[modelId] ? { retry: RETRY_POINTS[modelId]!.filter((pt) => !OPTIONAL_RETRY.has(pt) || inner.coverPoints.includes(pt)) } : {}),
     };
     for (const pt of program.retry ?? [])
       if (!inner.coverPoints.includes(pt)) throw new Error(`model ${modelId} has no coverage point '${pt}' (RETRY_POINTS in src/scenario/compile.ts is out of date)`);

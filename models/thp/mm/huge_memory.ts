@@ -57,6 +57,13 @@ export function do_huge_pmd_wp_page(k: Kern, p: number, addr: number, unshare: b
   else if (fl.pmd_reuse === 'P46') reuse = page_trans_huge_mapcount(k, f) === 1;
   else if (fl.pmd_reuse === 'P518') reuse = k.page_count(f) === 1;
   else reuse = k.aeThp(f, 0) || k.page_count(f) === 1;
+  return wpHugePmdDecided(k, p, addr, f, reuse, unshare);
+}
+
+/** do_huge_pmd_wp_page once the reuse decision is made: reuse, or split and fall back (5.8+), or copy (<= 5.7). */
+function wpHugePmdDecided(k: Kern, p: number, addr: number, f: number, reuse: boolean, unshare: boolean): FaultResult {
+  const head: PageRef = { thp: true, idx: f, sub: 0 };
+  const fl = k.c.flags;
   if (reuse) {
     k.cover(CV.do_huge_pmd_wp_page_reuse);
     checkNoSteal(k, p, head, true);
@@ -183,6 +190,17 @@ export function __split_huge_pmd(k: Kern, p: number): void {
     k.put_page({ thp: true, idx: f, sub: 0 });
     return;
   }
+  split_step1(k, p, f, write);
+  split_step2(k, f);
+  page_remove_rmap_pmd(k, f);
+}
+
+/**
+ * __split_huge_pmd_locked, step 1 (spec §4.5 items 1-2): refcount + N - 1,
+ * withdraw the deposited table, PTE i -> subpage i with the PMD's write bit
+ * (5.19+: every subpage inherits the head's PageAnonExclusive), _mapcount[i] + 1.
+ */
+function split_step1(k: Kern, p: number, f: number, write: boolean): void {
   for (let i = 0; i < k.N - 1; i++) k.get_page({ thp: true, idx: f, sub: 0 });
   k.deposit(p, -1);
   k.setPmd(p, PMD_TABLE);
@@ -194,13 +212,100 @@ export function __split_huge_pmd(k: Kern, p: number): void {
     k.setMapcountRaw(f, i, v);
     if (v === 0) k.nrPagesMappedAdd(f, 1);
   }
-  const doublemap = k.c.flags.mapcount === 'doublemap';
-  if (doublemap && k.compound_mapcount_raw(f) > 0 && !k.PageDoubleMap(f)) {
+}
+
+/** Step 2 (item 3, 4.5-6.1): other PMDs still map the folio and PageDoubleMap is clear: set it, + 1 on every _mapcount. */
+function split_step2(k: Kern, f: number): void {
+  if (k.c.flags.mapcount === 'doublemap' && k.compound_mapcount_raw(f) > 0 && !k.PageDoubleMap(f)) {
     k.cover(CV.split_huge_pmd_set_PageDoubleMap);
     k.setDoubleMap(f, true);
     for (let i = 0; i < k.N; i++) k.setMapcountRaw(f, i, k.mapcount_raw(f, i) + 1);
   }
+}
+
+/**
+ * The stepwise split (--set split_steps=stepwise, spec §8): the three writes
+ * of __split_huge_pmd_locked as three steps of mm p, which holds its PMD lock
+ * (and, with SPLIT_PAGE_LOCK, the page lock) throughout; other mms run in
+ * between. Returns false while the page lock is held elsewhere (lock_page waits).
+ */
+export function split_huge_pmd_stepwise(k: Kern, p: number): boolean {
+  const o = k.o;
+  const phase = k.s[k.mm(p) + o.SPLIT_PHASE]!;
+  if (phase === 0) {
+    const f = k.pmdFolio(p);
+    if (!lock_page(k, f)) return false;
+    k.cover(CV.split_huge_pmd);
+    k.cover(CV.split_step1);
+    k.notify(p, k.ALL);
+    split_step1(k, p, f, k.pmdWrite(p));
+    k.s[k.mm(p) + o.SPLIT_PHASE] = 1;
+    return true;
+  }
+  const f = k.pte(p, 0) - 1; // every PTE maps the folio: nothing else of mm p runs meanwhile
+  if (phase === 1) {
+    k.cover(CV.split_step2);
+    split_step2(k, f);
+    k.s[k.mm(p) + o.SPLIT_PHASE] = 2;
+    return true;
+  }
+  k.cover(CV.split_step3);
   page_remove_rmap_pmd(k, f);
+  unlock_page(k, f);
+  k.s[k.mm(p) + o.SPLIT_PHASE] = 0;
+  return true;
+}
+
+/**
+ * The stepwise P46 PMD COW (spec §5: page_trans_huge_mapcount reads the N
+ * subpage counts, then PageDoubleMap, then compound_mapcount, not
+ * atomically): three steps of mm p under its PMD lock (5.8-5.17: and the
+ * page lock). The last one decides as do_huge_pmd_wp_page does. 'step':
+ * a read was done; 'wait': lock_page would sleep (the step is not taken).
+ */
+export function wp_huge_pmd_stepwise(k: Kern, p: number, addr: number): FaultResult | 'step' | 'wait' {
+  const o = k.o;
+  const b = k.mm(p);
+  const f = k.pmdFolio(p);
+  const phase = k.s[b + o.WP_PHASE]!;
+  if (phase === 0) {
+    if (!lock_page(k, f)) return 'wait';
+    k.cover(CV.ptmc_r1);
+    let max = 0;
+    for (let i = 0; i < k.N; i++) max = Math.max(max, k.mapcount_raw(f, i) + 1);
+    k.s[b + o.WP_PHASE] = 1;
+    k.s[b + o.WP_ADDR] = addr;
+    k.s[b + o.WP_MAX] = max;
+    return 'step';
+  }
+  if (phase === 1) {
+    k.cover(CV.ptmc_r2);
+    k.s[b + o.WP_DM] = k.PageDoubleMap(f) ? 1 : 0;
+    k.s[b + o.WP_PHASE] = 2;
+    return 'step';
+  }
+  k.cover(CV.ptmc_r3);
+  const mapcount = k.s[b + o.WP_MAX]! - k.s[b + o.WP_DM]! + k.compound_mapcount_raw(f) + 1;
+  const at = k.s[b + o.WP_ADDR]!;
+  for (const x of [o.WP_PHASE, o.WP_ADDR, o.WP_MAX, o.WP_DM]) k.s[b + x] = 0;
+  unlock_page(k, f);
+  return wpHugePmdDecided(k, p, at, f, mapcount === 1, false);
+}
+
+/** Harness for PG_locked with SPLIT_PAGE_LOCK (trylock_page; false = lock_page would sleep). */
+function lock_page(k: Kern, f: number): boolean {
+  if (k.o.PG_LOCKED < 0) return true;
+  const at = k.F(f) + k.o.PG_LOCKED;
+  if (k.s[at] === 1) {
+    k.cover(CV.page_lock_wait);
+    return false;
+  }
+  k.s[at] = 1;
+  return true;
+}
+
+function unlock_page(k: Kern, f: number): void {
+  if (k.o.PG_LOCKED >= 0) k.s[k.F(f) + k.o.PG_LOCKED] = 0;
 }
 
 /**
