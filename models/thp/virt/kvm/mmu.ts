@@ -43,7 +43,7 @@ export class KvmMmu {
   }
 
   private ask(src: PredicateSource, pg: PageRef): boolean {
-    this.view.pg = pg;
+    PageViewImpl.at(this.view, pg);
     let v: unknown;
     try {
       v = src.fn(this.view);

@@ -128,47 +128,56 @@ export function oneLine(e: unknown): string {
  * before each call (no allocation on the hot path).
  */
 export class PageViewImpl implements PageView {
-  pg: PageRef = { thp: false, idx: 0, sub: 0 };
-  constructor(private readonly k: Kern) {}
+  // #private: a predicate gets this object and must not reach the state through it
+  #pg: PageRef = { thp: false, idx: 0, sub: 0 };
+  readonly #k: Kern;
+  constructor(k: Kern) {
+    this.#k = k;
+    Object.freeze(this);
+  }
+  /** Point the view at the page KVM is asking about (the model's side, not the predicate's). */
+  static at(v: PageViewImpl, pg: PageRef): void {
+    v.#pg = pg;
+  }
   get index(): number {
-    return this.pg.thp ? this.pg.sub : 0;
+    return this.#pg.thp ? this.#pg.sub : 0;
   }
   get HPAGE_PMD_NR(): number {
-    return this.k.N;
+    return this.#k.N;
   }
   get _mapcount(): number {
-    return this.pg.thp ? this.k.mapcount_raw(this.pg.idx, this.pg.sub) : this.k.smallMapRaw(this.pg.idx);
+    return this.#pg.thp ? this.#k.mapcount_raw(this.#pg.idx, this.#pg.sub) : this.#k.smallMapRaw(this.#pg.idx);
   }
   get compound_mapcount_raw(): number {
-    return this.pg.thp ? this.k.compound_mapcount_raw(this.pg.idx) : -1;
+    return this.#pg.thp ? this.#k.compound_mapcount_raw(this.#pg.idx) : -1;
   }
   PageTransCompound(): boolean {
-    return this.pg.thp;
+    return this.#pg.thp;
   }
   PageAnon(): boolean {
-    return this.k.PageAnon(this.pg);
+    return this.#k.PageAnon(this.#pg);
   }
   PageDoubleMap(): boolean {
-    return this.pg.thp && this.k.PageDoubleMap(this.pg.idx);
+    return this.#pg.thp && this.#k.PageDoubleMap(this.#pg.idx);
   }
   compound_mapcount(): number {
     return this.compound_mapcount_raw + 1;
   }
   subpage_mapcount(j: number): number {
-    if (!this.pg.thp) return j === 0 ? this._mapcount : -1;
-    if (!Number.isInteger(j) || j < 0 || j >= this.k.N) throw new RangeError(`subpage_mapcount(${j}): no such subpage (HPAGE_PMD_NR is ${this.k.N})`);
-    return this.k.mapcount_raw(this.pg.idx, j);
+    if (!this.#pg.thp) return j === 0 ? this._mapcount : -1;
+    if (!Number.isInteger(j) || j < 0 || j >= this.#k.N) throw new RangeError(`subpage_mapcount(${j}): no such subpage (HPAGE_PMD_NR is ${this.#k.N})`);
+    return this.#k.mapcount_raw(this.#pg.idx, j);
   }
   page_mapcount(): number {
-    return page_mapcount(this.k, this.pg);
+    return page_mapcount(this.#k, this.#pg);
   }
   total_mapcount(): number {
-    return this.pg.thp ? total_mapcount(this.k, this.pg.idx) : this._mapcount + 1;
+    return this.#pg.thp ? total_mapcount(this.#k, this.#pg.idx) : this._mapcount + 1;
   }
   page_count(): number {
-    return this.k.refcount(this.pg);
+    return this.#k.refcount(this.#pg);
   }
   host_pmd_mapped(): boolean {
-    return this.k.pmd(0) === PMD_HUGE;
+    return this.#k.pmd(0) === PMD_HUGE;
   }
 }
