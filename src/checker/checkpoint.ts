@@ -17,7 +17,8 @@
  * over the old one: a checkpoint on disk is always a complete one.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../model.js';
 import type { Path } from './search.js';
 
@@ -239,10 +240,36 @@ export class Checkpointer implements CheckpointHooks {
     return new Promise((r) => setImmediate(r));
   }
 
+  /** why the last write failed (the run goes on; the previous checkpoint, if any, stays) */
+  error: string | null = null;
+
   write(snap: BfsSnapshot): void {
-    writeCheckpoint(this.file, this.key, snap);
     this.lastWrite = Date.now();
+    try {
+      writeCheckpoint(this.file, this.key, snap);
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      if (this.error === null) process.stderr.write(`mmcheck: cannot write checkpoint ${this.file}: ${why} (the run goes on)\n`);
+      this.error = why;
+      try {
+        unlinkSync(`${this.file}.tmp-${process.pid}`);
+      } catch {
+        /* not created */
+      }
+      return;
+    }
+    this.error = null;
     this.last = { depth: snap.depth, distinct: snap.store.parents.length, seconds: snap.elapsedMs / 1000 };
+  }
+
+  /** Fail early (a usage error) if the checkpoint's folder cannot take the file. */
+  checkWritable(): void {
+    const dir = dirname(resolve(this.file));
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (e) {
+      throw new UsageError(`cannot write checkpoint ${this.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   }
 
   /** The run finished: its checkpoint is of no further use. */

@@ -104,6 +104,13 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
     failFast: Boolean(o.failFast),
   };
   const ck = o.checkpoint ? makeCheckpointer(o.checkpoint, checkpointKey(model.id, model.summary, model.stateBytes, searchOpts), o.checkpointEvery) : null;
+  if (ck) {
+    try {
+      ck.checkWritable();
+    } catch (e) {
+      failUsage(e);
+    }
+  }
   if (ck && o.resume) {
     try {
       if (!ck.load() && !o.quiet) process.stderr.write(`mmcheck: no checkpoint at ${ck.file}: starting from the initial states\n`);

@@ -220,12 +220,17 @@ export async function runMatrix(m: Matrix, o: MatrixRunOptions): Promise<MatrixO
       // a fresh run: stale checkpoints of an earlier run must not be picked up later
       for (const f of readdirSync(dir)) if (f === 'results.json' || /^cell-\d+\.ckpt(\.tmp-\d+)?$/.test(f)) rmSync(join(dir, f), { force: true });
     }
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new UsageError(`cannot create checkpoint directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     stopRequested(); // SIGINT/SIGTERM now checkpoint and stop instead of killing the run
   }
   const save = () => {
     if (resultsFile) writeAtomic(resultsFile, JSON.stringify({ format: RESULTS_FORMAT, matrixHash: hash, cells: done } satisfies SavedResults) + '\n');
   };
+  save(); // records the matrix's hash before the first cell, so a resume of another matrix is refused
   const byId = new Map(done.map((r) => [r.id, r]));
   const results: CellResult[] = [];
   const n = m.cells.length;

@@ -72,6 +72,9 @@ describe('check --checkpoint and --resume', () => {
     expect(usageErrorLine(mmcheck('check', '--model', 'mutex', '--strategy', 'dfs', '--checkpoint', join(dir, 'x')))).toBe(
       'mmcheck: --checkpoint needs --strategy bfs (got dfs)',
     );
+    expect(usageErrorLine(mmcheck('check', '--model', 'mutex', '--checkpoint', join(dir, 'no/such/dir.ckpt')))).toBe(
+      `mmcheck: cannot write checkpoint ${join(dir, 'no/such/dir.ckpt')}: ENOENT`,
+    );
     const fresh = mmcheck('check', '--model', 'mutex', '--checkpoint', join(dir, 'none.ckpt'), '--resume');
     expect(fresh.status).toBe(0);
     expect(fresh.stderr).toBe(`mmcheck: no checkpoint at ${join(dir, 'none.ckpt')}: starting from the initial states\n`);
