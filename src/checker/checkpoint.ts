@@ -25,7 +25,7 @@ import type { Path } from './search.js';
 export const CHECKPOINT_FORMAT = 1;
 const MAGIC = `mmcheck-checkpoint ${CHECKPOINT_FORMAT}\n`;
 
-/** A bfs run at the start of a level: what the search restores. */
+/** A bfs run at the start of a level: what the search restores (from the engine: views of its tables, to be written at once). */
 export interface BfsSnapshot {
   /** wall time already spent (a resumed run's --timeout and seconds include it) */
   elapsedMs: number;
@@ -104,6 +104,8 @@ function sectionsOf(s: BfsSnapshot): { name: string; data: Uint8Array }[] {
   return out;
 }
 
+const pad8 = (n: number) => (8 - (n % 8)) % 8;
+
 /** Write atomically: temp file, fsync, rename. */
 export function writeCheckpoint(file: string, key: unknown, s: BfsSnapshot): void {
   const sections = sectionsOf(s);
@@ -128,10 +130,16 @@ export function writeCheckpoint(file: string, key: unknown, s: BfsSnapshot): voi
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, MAGIC + JSON.stringify(header) + '\n');
+    // the header line is padded with spaces, and each section with zeros, to a multiple of 8 bytes:
+    // the reader views the sections in place
+    let head = Buffer.from(MAGIC + JSON.stringify(header));
+    head = Buffer.concat([head, Buffer.alloc(pad8(head.length + 1), 0x20), Buffer.from('\n')]);
+    writeSync(fd, head);
+    const zeros = new Uint8Array(8);
     for (const x of sections) {
       let off = 0;
       while (off < x.data.byteLength) off += writeSync(fd, x.data, off, Math.min(x.data.byteLength - off, 1 << 26));
+      writeSync(fd, zeros, 0, pad8(x.data.byteLength));
     }
     fsyncSync(fd);
   } finally {
@@ -165,15 +173,24 @@ export function readCheckpoint(file: string, key: unknown): BfsSnapshot {
   }
   if (h.configHash !== configHash(key)) throw new UsageError(`checkpoint ${file} was written for a different configuration`);
   let off = headEnd + 1;
-  const total = h.sections.reduce((n, x) => n + x.bytes, 0);
-  if (buf.length - off !== total) bad(`expected ${total} bytes of data, found ${buf.length - off}`);
-  const sec: Record<string, ArrayBuffer> = {};
+  const total = h.sections.reduce((n, x) => n + x.bytes + pad8(x.bytes), 0);
+  if (off % 8 !== 0 || buf.length - off !== total) bad(`expected ${total} bytes of data, found ${buf.length - off}`);
+  // sections start at multiples of 8 in the file; viewed in place when the buffer is aligned, copied when not
+  const inPlace = buf.byteOffset % 8 === 0;
+  const sec: Record<string, { buffer: ArrayBuffer; at: number; bytes: number }> = {};
   for (const x of h.sections) {
-    // a copy at offset 0 of its own buffer: aligned for any typed array
-    sec[x.name] = Uint8Array.prototype.slice.call(buf, off, off + x.bytes).buffer as ArrayBuffer;
-    off += x.bytes;
+    sec[x.name] = inPlace
+      ? { buffer: buf.buffer as ArrayBuffer, at: buf.byteOffset + off, bytes: x.bytes }
+      : { buffer: Uint8Array.prototype.slice.call(buf, off, off + x.bytes).buffer as ArrayBuffer, at: 0, bytes: x.bytes };
+    off += x.bytes + pad8(x.bytes);
   }
-  const need = (n: string) => sec[n] ?? bad(`missing section ${n}`);
+  const view = <T>(n: string, make: (b: ArrayBuffer, at: number, len: number) => T, size: number): T => {
+    const s = sec[n] ?? bad(`missing section ${n}`);
+    return make(s.buffer, s.at, s.bytes / size);
+  };
+  const u8 = (n: string) => view(n, (b, at, len) => new Uint8Array(b, at, len), 1);
+  const u16 = (n: string) => view(n, (b, at, len) => new Uint16Array(b, at, len), 2);
+  const u32 = (n: string) => view(n, (b, at, len) => new Uint32Array(b, at, len), 4);
   return {
     elapsedMs: h.elapsedMs,
     depth: h.depth,
@@ -182,12 +199,12 @@ export function readCheckpoint(file: string, key: unknown): BfsSnapshot {
     coverage: h.coverage,
     base: h.base,
     count: h.count,
-    frontier: new Uint8Array(need('frontier')),
-    store: { parents: new Uint32Array(need('store.parents')), actions: new Uint16Array(need('store.actions')), capacity: h.storeCapacity },
+    frontier: u8('frontier').slice(), // a copy: the rest is copied into the tables on restore, so the file's buffer can go
+    store: { parents: u32('store.parents'), actions: u16('store.actions'), capacity: h.storeCapacity },
     visited:
       h.visitedKind === 'fingerprints'
-        ? { kind: 'fingerprints', pairs: new Uint32Array(need('visited.fps')), capacity: h.visitedCapacity }
-        : { kind: 'full', fps: new Uint32Array(need('visited.fps')), states: new Uint8Array(need('visited.states')), capacity: h.visitedCapacity },
+        ? { kind: 'fingerprints', pairs: u32('visited.fps'), capacity: h.visitedCapacity }
+        : { kind: 'full', fps: u32('visited.fps'), states: u8('visited.states'), capacity: h.visitedCapacity },
   };
 }
 

@@ -474,7 +474,7 @@ function snapshotRun(run: Run, frontier: Uint8Array, base: number, count: number
     coverage: at.coverage,
     base,
     count,
-    frontier: frontier.slice(0, count * n),
+    frontier: frontier.subarray(0, count * n),
     store: { ...store, capacity: at.storeCapacity },
     visited,
   };

@@ -39,10 +39,10 @@ export class ParentStore {
     return this.n++;
   }
 
-  /** The first `count` entries, for a checkpoint (capacity: restored as is, so `bytes` stays the same). */
+  /** The first `count` entries, for a checkpoint: views, valid until the next push (capacity: restored as is, so `bytes` stays the same). */
   exportEntries(count = this.n): { parents: Uint32Array; actions: Uint16Array; capacity: number } {
     const c = Math.min(count, this.n);
-    return { parents: this.parents.slice(0, c), actions: this.actions.slice(0, c), capacity: this.parents.length };
+    return { parents: this.parents.subarray(0, c), actions: this.actions.subarray(0, c), capacity: this.parents.length };
   }
 
   /** Replace the contents with entries from exportEntries. */

@@ -198,10 +198,10 @@ export class FullStateSet implements VisitedSet {
     return true;
   }
 
-  /** The first `count` states (insertion order) and their fingerprints, for a checkpoint. */
+  /** The first `count` states (insertion order) and their fingerprints, for a checkpoint: views, valid until the next add. */
   exportStates(count = this.count): { states: Uint8Array; fps: Uint32Array; capacity: number } {
     const c = Math.min(count, this.count);
-    return { states: this.arena.slice(0, c * this.stateBytes), fps: this.fps.slice(0, 2 * c), capacity: this.mask + 1 };
+    return { states: this.arena.subarray(0, c * this.stateBytes), fps: this.fps.subarray(0, 2 * c), capacity: this.mask + 1 };
   }
 
   /** Replace the contents with states from exportStates (same order, so state numbers are kept). */
