@@ -5,8 +5,8 @@
  * DIR/checkpoint; `--resume` continues an interrupted run. Exit 0 all cells
  * pass, 1 any fails, 2 bad input, 130/143 interrupted (checkpoint written).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../model.js';
 import { parseMatrix } from '../matrix/spec.js';
 import { runMatrix, type MatrixResult } from '../matrix/run.js';
@@ -56,8 +56,16 @@ export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<
     outputs.push([join(o.out, 'matrix.json'), 'JSON report'], [join(o.out, 'matrix.junit.xml'), 'JUnit file']);
   }
   if (o.junit) outputs.push([o.junit, 'JUnit file']);
-  // an unwritable path is bad input: say so before running anything (and leave no stale report behind)
-  for (const [f, what] of outputs) writeOrFail(f, '', what);
+  // an unwritable path is bad input: say so before running anything; an earlier run's report goes
+  // (a run that is interrupted writes none, so CI never uploads a stale or partial one)
+  for (const [f, what] of outputs) {
+    try {
+      accessSync(dirname(resolve(f)), constants.W_OK);
+      rmSync(f, { force: true });
+    } catch (e) {
+      failUsage(new UsageError(`cannot write ${what} ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+    }
+  }
   const progress = stderrProgress(Boolean(o.quiet));
   let outcome;
   try {

@@ -34,7 +34,7 @@ export function renderMatrixTable(r: MatrixResult): string {
       .map((x, i) => (right.has(i) ? x.padStart(w[i]!) : x.padEnd(w[i]!)))
       .join('  ')
       .trimEnd();
-  const out = [`matrix ${r.matrix} (${r.file}): ${r.cells.length} cells`, line(head), ...rows.map(line)];
+  const out = [`matrix ${r.matrix} (${r.file}): ${r.cells.length} cell${r.cells.length === 1 ? '' : 's'}`, line(head), ...rows.map(line)];
   for (const c of r.cells.filter((x) => !x.pass)) {
     out.push('');
     for (const f of c.failures) out.push(`FAIL ${f}`);
@@ -47,7 +47,7 @@ export function renderMatrixTable(r: MatrixResult): string {
   out.push(
     '',
     failed.length === 0
-      ? `result: all ${r.cells.length} cells pass (${r.exhaustive} exhaustive, ${r.bounded} bounded)`
+      ? `result: ${r.cells.length === 1 ? 'the cell passes' : `all ${r.cells.length} cells pass`} (${r.exhaustive} exhaustive, ${r.bounded} bounded)`
       : `result: ${failed.length} of ${r.cells.length} cells FAILED: ${failed.map((c) => c.id).join(', ')}`,
   );
   return out.join('\n') + '\n';

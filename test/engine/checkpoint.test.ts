@@ -112,6 +112,18 @@ describe('bfs checkpoint and resume', () => {
     expect(rb.cut).toBe('state bound reached (--max-states 20000)');
   });
 
+  it('the thp model (andrea-v1, rmap-integrity violated, many coverage points), stopped mid-level, resumed with 1 and 2 workers', async () => {
+    const config = { era: 'andrea-v1', procs: 2, subpages: 2 };
+    const m = createModel('thp', config);
+    const ref = essence(m, await search(m, { sliceStates: 20 }));
+    expect(ref.distinct).toBe(802);
+    expect(ref.findings[m.properties.findIndex((p) => p.name === 'rmap-integrity')]).not.toBeNull();
+    for (const workers of [1, 2]) {
+      const { resumed } = await stopAndResume('thp', config, { workers, sliceStates: 20 }, { everyLevel: false, stopAfterCalls: 15 }, workers);
+      expect(essence(m, resumed), `${workers} workers`).toEqual(ref);
+    }
+  });
+
   it('refuses a checkpoint written for another configuration, a truncated one, and another file', async () => {
     const file = join(dir, 'other.ckpt');
     const h = hooks(file, { a: 1 }, { everyLevel: true, stopAfterCalls: 3 });

@@ -141,6 +141,9 @@ describe('run --matrix', () => {
       /^mmcheck: matrix resume-test in cell counters\/procs=6 \(1 of 6 cells done\) interrupted by SIGTERM; checkpoint \S+cell-1\.ckpt at depth \d+ \([\d,]+ states stored\); continue with the same command and --resume$/,
     );
     expect(existsSync(join(out, 'checkpoint/results.json'))).toBe(true);
+    // an interrupted run writes no report (and removed the earlier run's)
+    expect(existsSync(join(out, 'matrix.json'))).toBe(false);
+    expect(existsSync(join(out, 'matrix.junit.xml'))).toBe(false);
 
     // another matrix in the same directory is refused, and leaves the checkpoint alone
     const other = matrix('resume-other', { ...body, name: 'other' });
