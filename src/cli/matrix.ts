@@ -13,7 +13,7 @@ import { runMatrix, type MatrixResult } from '../matrix/run.js';
 import { renderMatrixJUnit, renderMatrixTable } from '../matrix/report.js';
 import { stderrProgress } from '../report/progress.js';
 import { createModel } from '../../models/registry.js';
-import { DEFAULT_CHECKPOINT_EVERY, interruptedExit } from './checkpointing.js';
+import { DEFAULT_CHECKPOINT_EVERY, interruptedExit, stopRequested } from './checkpointing.js';
 import { EXIT_OK, EXIT_VIOLATION, failUsage } from './common.js';
 import { loadScenario } from './run.js';
 
@@ -66,6 +66,8 @@ export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<
       failUsage(new UsageError(`cannot write ${what} ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
     }
   }
+  // with checkpoints, SIGINT/SIGTERM checkpoint and stop the run instead of killing it
+  if (checkpointDir) stopRequested();
   const progress = stderrProgress(Boolean(o.quiet));
   let outcome;
   try {
@@ -75,6 +77,7 @@ export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<
       checkpointDir,
       resume: Boolean(o.resume),
       checkpointEvery: o.checkpointEvery ?? m.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+      stopRequested,
       quiet: Boolean(o.quiet),
       onProgress: progress.onProgress,
       progressEveryMs: progress.everyMs,

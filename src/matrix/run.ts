@@ -9,13 +9,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, type Model } from '../model.js';
-import { checkpointKey, configHash, type Checkpointer, type StopSignal } from '../checker/checkpoint.js';
+import { Checkpointer, checkpointKey, configHash, type StopSignal } from '../checker/checkpoint.js';
 import { search, type Progress } from '../checker/search.js';
 import type { Trace } from '../checker/trace.js';
 import { makeReport } from '../report/report.js';
 import { runScenario } from '../scenario/runner.js';
 import type { ModelFactory } from '../scenario/program.js';
-import { makeCheckpointer, stopRequested } from '../cli/checkpointing.js';
 import type { Cell, ExpectStatus, Matrix, ModelCell, ScenarioCell } from './spec.js';
 
 export const RESULTS_FORMAT = 1;
@@ -72,6 +71,8 @@ export interface MatrixRunOptions {
   checkpointDir: string | null;
   resume: boolean;
   checkpointEvery: number;
+  /** a SIGINT/SIGTERM asked the run to stop (the caller owns the signal handlers; asked only with a checkpoint directory) */
+  stopRequested: () => StopSignal | null;
   quiet: boolean;
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
@@ -124,7 +125,7 @@ async function runModelCell(c: ModelCell, k: number, o: MatrixRunOptions): Promi
   const searchOpts = { strategy: 'bfs' as const, ...c.search };
   let ck: Checkpointer | null = null;
   if (o.checkpointDir) {
-    ck = makeCheckpointer(join(o.checkpointDir, `cell-${k}.ckpt`), checkpointKey(model.id, model.summary, model.stateBytes, searchOpts), o.checkpointEvery);
+    ck = new Checkpointer(join(o.checkpointDir, `cell-${k}.ckpt`), checkpointKey(model.id, model.summary, model.stateBytes, searchOpts), o.checkpointEvery, o.stopRequested);
     if (o.resume && ck.load() && !o.quiet) process.stderr.write(`mmcheck: resuming ${c.id} from ${ck.file}\n`);
   }
   const r = await search(model, {
@@ -225,7 +226,6 @@ export async function runMatrix(m: Matrix, o: MatrixRunOptions): Promise<MatrixO
     } catch (e) {
       throw new UsageError(`cannot create checkpoint directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    stopRequested(); // SIGINT/SIGTERM now checkpoint and stop instead of killing the run
   }
   const save = () => {
     if (resultsFile) writeAtomic(resultsFile, JSON.stringify({ format: RESULTS_FORMAT, matrixHash: hash, cells: done } satisfies SavedResults) + '\n');
@@ -250,7 +250,7 @@ export async function runMatrix(m: Matrix, o: MatrixRunOptions): Promise<MatrixO
       continue;
     }
     if (dir) {
-      const sig = stopRequested();
+      const sig = o.stopRequested();
       if (sig) return { done: false, signal: sig, cell: c, checkpoint: null, completed: results.length };
     }
     say(`${tag} ...`);
