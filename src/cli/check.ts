@@ -113,7 +113,13 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
   }
   if (ck && o.resume) {
     try {
-      if (!ck.load() && !o.quiet) process.stderr.write(`mmcheck: no checkpoint at ${ck.file}: starting from the initial states\n`);
+      const found = ck.load();
+      if (!o.quiet)
+        process.stderr.write(
+          found
+            ? `mmcheck: resuming from ${ck.file} at depth ${ck.resume!.depth} (${ck.resume!.store.parents.length.toLocaleString('en-US')} states stored)\n`
+            : `mmcheck: no checkpoint at ${ck.file}: starting from the initial states\n`,
+        );
     } catch (e) {
       failUsage(e);
     }

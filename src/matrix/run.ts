@@ -126,7 +126,8 @@ async function runModelCell(c: ModelCell, k: number, o: MatrixRunOptions): Promi
   let ck: Checkpointer | null = null;
   if (o.checkpointDir) {
     ck = new Checkpointer(join(o.checkpointDir, `cell-${k}.ckpt`), checkpointKey(model.id, model.summary, model.stateBytes, searchOpts), o.checkpointEvery, o.stopRequested);
-    if (o.resume && ck.load() && !o.quiet) process.stderr.write(`mmcheck: resuming ${c.id} from ${ck.file}\n`);
+    if (o.resume && ck.load() && !o.quiet)
+      process.stderr.write(`mmcheck: resuming ${c.id} from ${ck.file} at depth ${ck.resume!.depth} (${ck.resume!.store.parents.length.toLocaleString('en-US')} states stored)\n`);
   }
   const r = await search(model, {
     ...searchOpts,
