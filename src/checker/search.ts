@@ -13,6 +13,7 @@ import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, maskHas, maskWordsFor, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
 import { NO_PARENT, ParentStore } from './store.js';
+import type { BfsSnapshot, CheckpointHooks } from './checkpoint.js';
 
 export type Strategy = 'bfs' | 'dfs' | 'random';
 
@@ -49,6 +50,8 @@ export interface SearchOptions {
   sliceStates?: number;
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
+  /** bfs only: checkpoints at level boundaries, stop on a signal, resume (src/checker/checkpoint.ts) */
+  checkpoint?: CheckpointHooks;
 }
 
 /** A path from an initial state: the init index, then action ids. */
@@ -88,7 +91,8 @@ class Run {
   readonly coverage: Float64Array;
   readonly isState: boolean[];
   readonly isAssert: boolean[];
-  readonly start = Date.now();
+  /** a resumed run starts earlier by the time its checkpoint had spent */
+  start = Date.now();
   transitions = 0;
   depth = 0;
   cut: string | null = null;
@@ -261,11 +265,12 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
     levelSet.clear();
   };
   try {
-    const init = seed(run);
-    let frontier = new Uint8Array(init.states.length * n);
-    init.states.forEach((s, i) => frontier.set(s, i * n));
-    let base = init.ids[0] ?? 0;
-    let count = init.ids.length;
+    const ck = opts.checkpoint;
+    const start = ck?.resume ? resumeRun(run, ck.resume) : seedFrontier(run);
+    let frontier = start.frontier;
+    let base = start.base;
+    let count = start.count;
+    let mark: LevelMark | null = null; // checkpoints: the run at the current level's start
     // what was stored but not expanded when a bound stopped the search: still checked
     let levelBase = base;
     let levelCount = count;
@@ -281,6 +286,15 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       if (run.timeUp()) {
         cutAtTop = true;
         break;
+      }
+      if (ck) {
+        mark = markLevel(run);
+        const stop = ck.interrupted();
+        if (stop || ck.due()) {
+          ck.write(snapshotRun(run, frontier, base, count, mark));
+          mark.written = true;
+        }
+        if (stop) return interruptedResult(run, workers);
       }
       levelBase = base;
       levelCount = count;
@@ -352,6 +366,17 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         }
         if (!run.stopped) run.timeUp();
         run.progress(nextCount);
+        if (ck && !run.stopped) {
+          const t = ck.tick();
+          if (t) await t;
+          if (ck.interrupted()) break;
+        }
+      }
+      if (ck && mark && !run.stopped && ck.interrupted()) {
+        // abandon the level: checkpoint its start, leaving out the states it added
+        await Promise.allSettled(pending);
+        if (!mark.written) ck.write(snapshotRun(run, frontier, base, count, mark, levelStates(next, nextCount, n)));
+        return interruptedResult(run, workers);
       }
       flushLevel();
       if (run.stopped) {
@@ -386,6 +411,101 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   } finally {
     await pool?.destroy();
   }
+}
+
+// --- checkpoint hooks (bfs): the run at a level's start, written and restored by src/checker/checkpoint.ts ---
+
+interface LevelMark {
+  elapsedMs: number;
+  depth: number;
+  transitions: number;
+  findings: (Path | null)[];
+  coverage: number[];
+  storeSize: number;
+  storeCapacity: number;
+  visitedSize: number;
+  visitedCapacity: number;
+  written: boolean;
+}
+
+function visitedCapacity(v: VisitedSet): number {
+  return v instanceof FingerprintSet || v instanceof FullStateSet ? v.capacity : 0;
+}
+
+function markLevel(run: Run): LevelMark {
+  return {
+    elapsedMs: Date.now() - run.start,
+    depth: run.depth,
+    transitions: run.transitions,
+    findings: [...run.findings],
+    coverage: Array.from(run.coverage),
+    storeSize: run.store.size,
+    storeCapacity: run.store.capacity,
+    visitedSize: run.visited.size,
+    visitedCapacity: visitedCapacity(run.visited),
+    written: false,
+  };
+}
+
+/** Fingerprints of the states a partial level stored (left out of its start's checkpoint). */
+function levelStates(next: Uint8Array, count: number, n: number): FingerprintSet {
+  const set = new FingerprintSet(Math.max(16, count * 2));
+  for (let j = 0; j < count; j++) {
+    const fp = fingerprint(next.subarray(j * n, j * n + n));
+    set.add(EMPTY, fp.hi, fp.lo);
+  }
+  return set;
+}
+
+function snapshotRun(run: Run, frontier: Uint8Array, base: number, count: number, at: LevelMark, skip?: FingerprintSet): BfsSnapshot {
+  const v = run.visited;
+  const n = run.model.stateBytes;
+  const store = run.store.exportEntries(at.storeSize);
+  let visited: BfsSnapshot['visited'];
+  if (v instanceof FullStateSet) visited = { kind: 'full', ...v.exportStates(at.visitedSize), capacity: at.visitedCapacity };
+  else if (v instanceof FingerprintSet)
+    visited = { kind: 'fingerprints', pairs: v.exportFps(skip ? (hi, lo) => skip.has(hi, lo) : undefined), capacity: at.visitedCapacity };
+  else throw new Error('checkpoint: unsupported visited set');
+  return {
+    elapsedMs: at.elapsedMs,
+    depth: at.depth,
+    transitions: at.transitions,
+    findings: at.findings,
+    coverage: at.coverage,
+    base,
+    count,
+    frontier: frontier.subarray(0, count * n),
+    store: { ...store, capacity: at.storeCapacity },
+    visited,
+  };
+}
+
+function resumeRun(run: Run, s: BfsSnapshot): { frontier: Uint8Array; base: number; count: number } {
+  const v = run.visited;
+  if (s.visited.kind === 'full' && v instanceof FullStateSet) v.importStates(s.visited.states, s.visited.fps, s.visited.capacity);
+  else if (s.visited.kind === 'fingerprints' && v instanceof FingerprintSet) v.importFps(s.visited.pairs, s.visited.capacity);
+  else throw new Error('checkpoint: visited set kind does not match the run');
+  run.store.importEntries(s.store.parents, s.store.actions, s.store.capacity);
+  run.transitions = s.transitions;
+  run.depth = s.depth;
+  s.findings.forEach((f, i) => (run.findings[i] = f));
+  run.coverage.set(s.coverage);
+  run.start = Date.now() - s.elapsedMs;
+  return { frontier: s.frontier, base: s.base, count: s.count };
+}
+
+function seedFrontier(run: Run): { frontier: Uint8Array; base: number; count: number } {
+  const n = run.model.stateBytes;
+  const init = seed(run);
+  const frontier = new Uint8Array(init.states.length * n);
+  init.states.forEach((s, i) => frontier.set(s, i * n));
+  return { frontier, base: init.ids[0] ?? 0, count: init.ids.length };
+}
+
+function interruptedResult(run: Run, workers: number): SearchResult {
+  run.cut = 'interrupted (checkpoint written)';
+  run.stopped = true;
+  return run.result(false, workers);
 }
 
 async function dfs(model: Model, opts: SearchOptions): Promise<SearchResult> {

@@ -15,6 +15,11 @@ export class ParentStore {
     return this.n;
   }
 
+  /** entries the arrays hold before they grow */
+  get capacity(): number {
+    return this.parents.length;
+  }
+
   get bytes(): number {
     return this.parents.byteLength + this.actions.byteLength;
   }
@@ -32,6 +37,22 @@ export class ParentStore {
     this.parents[this.n] = parent;
     this.actions[this.n] = action;
     return this.n++;
+  }
+
+  /** The first `count` entries, for a checkpoint: views, valid until the next push (capacity: restored as is, so `bytes` stays the same). */
+  exportEntries(count = this.n): { parents: Uint32Array; actions: Uint16Array; capacity: number } {
+    const c = Math.min(count, this.n);
+    return { parents: this.parents.subarray(0, c), actions: this.actions.subarray(0, c), capacity: this.parents.length };
+  }
+
+  /** Replace the contents with entries from exportEntries. */
+  importEntries(parents: Uint32Array, actions: Uint16Array, capacity: number): void {
+    const cap = Math.max(capacity, parents.length, 1);
+    this.parents = new Uint32Array(cap);
+    this.parents.set(parents);
+    this.actions = new Uint16Array(cap);
+    this.actions.set(actions);
+    this.n = parents.length;
   }
 
   /** The initial state's index and the actions leading from it to state `id`. */

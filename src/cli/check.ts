@@ -8,6 +8,8 @@ import { makeReport, type Report } from '../report/report.js';
 import { renderDot, renderSummary } from '../report/text.js';
 import { stderrProgress } from '../report/progress.js';
 import { createModel } from '../../models/registry.js';
+import { checkpointKey } from '../checker/checkpoint.js';
+import { DEFAULT_CHECKPOINT_EVERY, interruptedExit, makeCheckpointer } from './checkpointing.js';
 import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, listArg, numArg, workersArg } from './common.js';
 
 export const DEFAULT_MODEL = 'thp';
@@ -71,6 +73,9 @@ export function checkCommand(): Command {
     .option('--json', 'print one JSON object on stdout (same as --format json)')
     .addOption(new Option('--format <f>', 'output format').choices(['text', 'json', 'dot']).default('text'))
     .option('--trace <file>', 'save the first counterexample as JSON (replay it with `mmcheck replay`)')
+    .option('--checkpoint <file>', 'bfs: save the run to FILE periodically and on SIGINT/SIGTERM (then exit 130/143)')
+    .option('--checkpoint-every <s>', 'seconds between checkpoints (written at the next level boundary)', numArg(0), DEFAULT_CHECKPOINT_EVERY)
+    .option('--resume', 'continue from the --checkpoint file if it exists (same model, config and bounds)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (o) => {
       process.exitCode = await runCheck(o);
@@ -95,8 +100,41 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
         failUsage(new UsageError(`unknown property '${p}' for model ${model.id} (see \`mmcheck list properties --model ${model.id}\`)`));
   }
   if (o.strategy !== 'bfs' && o.workers > 1) failUsage(new UsageError(`--workers > 1 needs --strategy bfs (got ${o.strategy})`));
+  if (o.resume && !o.checkpoint) failUsage(new UsageError('--resume needs --checkpoint <file>'));
+  if (o.checkpoint && o.strategy !== 'bfs') failUsage(new UsageError(`--checkpoint needs --strategy bfs (got ${o.strategy})`));
+  const searchOpts = {
+    strategy: o.strategy as Strategy,
+    maxDepth: o.depth as number | undefined,
+    maxStates: o.maxStates as number | undefined,
+    timeoutSec: o.timeout as number | undefined,
+    properties: o.property as string[] | undefined,
+    fullState: Boolean(o.fullState),
+    failFast: Boolean(o.failFast),
+  };
+  const ck = o.checkpoint ? makeCheckpointer(o.checkpoint, checkpointKey(model.id, model.summary, model.stateBytes, searchOpts), o.checkpointEvery) : null;
+  if (ck) {
+    try {
+      ck.checkWritable();
+    } catch (e) {
+      failUsage(e);
+    }
+  }
+  if (ck && o.resume) {
+    try {
+      const found = ck.load();
+      if (!o.quiet)
+        process.stderr.write(
+          found
+            ? `mmcheck: resuming from ${ck.file} at depth ${ck.resume!.depth} (${ck.resume!.store.parents.length.toLocaleString('en-US')} states stored)\n`
+            : `mmcheck: no checkpoint at ${ck.file}: starting from the initial states\n`,
+        );
+    } catch (e) {
+      failUsage(e);
+    }
+  }
   const progress = stderrProgress(Boolean(o.quiet));
   const result = await searchOrFail(model, {
+    ...(ck ? { checkpoint: ck } : {}),
     strategy: o.strategy as Strategy,
     workers: o.workers,
     spec: { modelId: o.model, config },
@@ -112,6 +150,8 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
     progressEveryMs: progress.everyMs,
   });
   progress.done();
+  if (ck?.signal) return interruptedExit(ck.signal, 'check', ck, '--resume');
+  ck?.remove(); // finished: the checkpoint is of no further use
   const report = makeReport(model, config, result);
   emit(report, o.json ? 'json' : o.format);
   if (o.trace) saveTrace(report, o.trace);

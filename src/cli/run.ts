@@ -13,19 +13,33 @@ import { renderJUnit, type JUnitSuite } from '../report/junit.js';
 import { renderTrace } from '../report/text.js';
 import { fmtInt, stderrProgress } from '../report/progress.js';
 import { createModel, modelEntry } from '../../models/registry.js';
-import { EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, failUsage, workersArg } from './common.js';
+import { EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, failUsage, numArg, workersArg } from './common.js';
+import { runMatrixFile, type MatrixCliOptions } from './matrix.js';
 
 export const registrySource: ModelSource = { entry: modelEntry, create: createModel };
 
 export function runCommand(): Command {
   return new Command('run')
-    .description('check scenario (litmus) files against their expected results, per era')
-    .argument('<files...>', 'scenario files (*.litmus)')
+    .description('check scenario (litmus) files against their expected results, per era; or run a matrix file (--matrix)')
+    .argument('[files...]', 'scenario files (*.litmus)')
     .option('--junit <file>', 'write JUnit XML (one testsuite per file, one testcase per era and check)')
     .option('--json', 'print one JSON object on stdout instead of the table')
     .option('--workers <n>', 'worker threads for each bfs (a number or auto)', workersArg, 1)
     .option('-q, --quiet', 'no progress on stderr')
-    .action(async (files: string[], o: { junit?: string; json?: boolean; workers: number; quiet?: boolean }) => {
+    .option('--matrix <file>', 'run a matrix file: model checks (eras x bounds) and scenario globs, one report for all')
+    .option('--out <dir>', 'matrix: write matrix.json and matrix.junit.xml there, checkpoints in <dir>/checkpoint')
+    .option('--checkpoint-dir <dir>', 'matrix: where checkpoints go (default <out>/checkpoint)')
+    .option('--checkpoint-every <s>', 'matrix: seconds between checkpoints of a long cell', numArg(0))
+    .option('--resume', 'matrix: skip the cells an interrupted run finished, resume the one it was in')
+    .action(async (files: string[], o: MatrixCliOptions) => {
+      if (o.matrix !== undefined) {
+        if (files.length > 0) failUsage(new UsageError('give either scenario files or --matrix, not both'));
+        process.exitCode = await runMatrixFile(o.matrix, o);
+        return;
+      }
+      if (files.length === 0) failUsage(new UsageError("missing required argument 'files' (scenario files, or --matrix <file>)"));
+      for (const k of ['out', 'checkpointDir', 'checkpointEvery', 'resume'] as const)
+        if (o[k] !== undefined) failUsage(new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --matrix`));
       process.exitCode = await runFiles(files, o);
     });
 }

@@ -64,6 +64,38 @@ export class FingerprintSet implements VisitedSet {
     return { table: this.table, mask: this.mask };
   }
 
+  /** Slots in the table (checkpoints restore the same capacity, so growth happens at the same points). */
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  /** The stored fingerprints as (hi, lo) pairs, for a checkpoint; `skip` leaves some out. */
+  exportFps(skip?: (hi: number, lo: number) => boolean): Uint32Array {
+    const t = this.table;
+    const out = new Uint32Array(this.count * 2);
+    let k = 0;
+    for (let i = 0; i < t.length; i += 2) {
+      const h = t[i]!;
+      const l = t[i + 1]!;
+      if ((h !== 0 || l !== 0) && !(skip && skip(h, l))) {
+        out[k++] = h;
+        out[k++] = l;
+      }
+    }
+    return out.subarray(0, k);
+  }
+
+  /** Replace the contents with these (hi, lo) pairs, in a table of `capacity` slots (from exportFps / capacity). */
+  importFps(pairs: Uint32Array, capacity: number): void {
+    let cap = 1 << 4;
+    while (cap < capacity || Math.floor(cap * this.maxLoad) < pairs.length / 2) cap <<= 1;
+    this.table = this.alloc(cap * 2);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * this.maxLoad);
+    this.count = 0;
+    for (let i = 0; i < pairs.length; i += 2) this.insert(pairs[i]!, pairs[i + 1]!);
+  }
+
   private alloc(words: number): Uint32Array {
     return this.shared ? new Uint32Array(new SharedArrayBuffer(words * 4)) : new Uint32Array(words);
   }
@@ -164,6 +196,36 @@ export class FullStateSet implements VisitedSet {
     this.fps[2 * id + 1] = lo;
     this.index[i] = id;
     return true;
+  }
+
+  /** The first `count` states (insertion order) and their fingerprints, for a checkpoint: views, valid until the next add. */
+  exportStates(count = this.count): { states: Uint8Array; fps: Uint32Array; capacity: number } {
+    const c = Math.min(count, this.count);
+    return { states: this.arena.subarray(0, c * this.stateBytes), fps: this.fps.subarray(0, 2 * c), capacity: this.mask + 1 };
+  }
+
+  /** Replace the contents with states from exportStates (same order, so state numbers are kept). */
+  importStates(states: Uint8Array, fps: Uint32Array, capacity: number): void {
+    const c = fps.length / 2;
+    let cap = 16;
+    while (cap < capacity || c * 4 >= cap * 3) cap <<= 1;
+    this.index = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    this.fps = new Uint32Array(Math.max(cap * 2, fps.length));
+    this.fps.set(fps);
+    this.arena = new Uint8Array(Math.max(cap * this.stateBytes, states.length));
+    this.arena.set(states);
+    this.count = c;
+    for (let id = 0; id < c; id++) {
+      let i = slot(fps[2 * id]!, fps[2 * id + 1]!, this.mask);
+      while (this.index[i]! >= 0) i = (i + 1) & this.mask;
+      this.index[i] = id;
+    }
+  }
+
+  /** Slots in the index. */
+  get capacity(): number {
+    return this.mask + 1;
   }
 
   /** Exact sets never answer from the fingerprint alone (a collision would lose a state). */

@@ -37,6 +37,8 @@ export interface CheckOutcome {
   /** about the run of this era, shared by its checks */
   states: number;
   transitions: number;
+  /** bfs depth of the era's search */
+  depth: number;
   seconds: number;
   exhaustive: boolean;
   notes: string[];
@@ -96,7 +98,7 @@ async function runEra(c: CompiledScenario, plan: EraPlan, opts: RunOptions): Pro
       notes.push(`${p.name} fired: the kernel would crash there, so those interleavings end early`);
   });
   if (!r.exhaustive) notes.push(`search not exhaustive: ${r.cut}`);
-  const run = { states: r.distinct, transitions: r.transitions, seconds: r.seconds, exhaustive: r.exhaustive, notes };
+  const run = { states: r.distinct, transitions: r.transitions, depth: r.depth, seconds: r.seconds, exhaustive: r.exhaustive, notes };
   return plan.checks.map((k): CheckOutcome => {
     let observed: Observed;
     let why: Trace | undefined;
