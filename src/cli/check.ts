@@ -163,10 +163,7 @@ export async function searchOrFail(model: Model, opts: Parameters<typeof search>
   try {
     return await search(model, opts);
   } catch (e) {
-    if (e instanceof UsageError) return failUsage(e);
-    const m = (e as Error)?.message ?? '';
-    if (m.startsWith('--predicate ')) return failUsage(new UsageError(m.split('\n')[0]!));
-    throw e;
+    return failUsage(e);
   }
 }
 

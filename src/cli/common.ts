@@ -45,10 +45,15 @@ export function listArg(v: string): string[] {
   return items;
 }
 
-/** Print a user error as one line and exit 2. Anything else is a bug: rethrow. */
+/**
+ * Print a user error as one line and exit 2. Anything else is a bug: rethrow.
+ * A user's --predicate failing inside a worker thread arrives as a plain
+ * Error (thread boundaries keep only the message): its message says whose it is.
+ */
 export function failUsage(err: unknown): never {
-  if (err instanceof UsageError) {
-    process.stderr.write(`mmcheck: ${err.message}\n`);
+  const fromWorker = err instanceof Error && err.message.startsWith('--predicate ');
+  if (err instanceof UsageError || fromWorker) {
+    process.stderr.write(`mmcheck: ${(err as Error).message.split('\n')[0]}\n`);
     process.exit(EXIT_USAGE);
   }
   throw err;
