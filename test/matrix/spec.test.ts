@@ -18,12 +18,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const deps = { createModel, loadScenario };
 
 describe('matrix files', () => {
-  it('docs/nightly.json: 8 eras x 2 bounds of thp, then a cell per scenario file x era', () => {
+  it('docs/nightly.json: 8 eras x 2 bounds of thp, KVM over shmem (4 eras) and anon (3), the split race (3), then a cell per scenario file x era', () => {
     const m = parseMatrix(join(REPO_ROOT, 'docs/nightly.json'), deps);
     expect(m.name).toBe('nightly');
     expect(m.checkpointEvery).toBe(60);
     const model = m.cells.filter((c): c is ModelCell => c.kind === 'model');
-    expect(model).toHaveLength(16);
+    expect(model).toHaveLength(26);
+    expect(model[16]!.id).toBe('kvm-shmem/v4.8/profile=shmem,procs=2,subpages=4');
+    expect(model[16]!.expect['ept-huge-reachable']).toBe('unreached');
+    expect(model[20]!.expect['ept-coherence']).toBe('violated');
+    expect(model[23]!.expect['cow-no-steal']).toBe('violated');
     expect(model[0]!.id).toBe('thp/v4.5/procs=2,subpages=2');
     expect(model[3]!.id).toBe('thp/andrea-v1/procs=2,subpages=4,ops=write+fork+munmap+split_huge_pmd');
     expect(model[2]!.expect['rmap-integrity']).toBe('violated');
