@@ -156,6 +156,9 @@ export function parseMatrix(file: string, deps: MatrixDeps): Matrix {
       for (const b of bounds) {
         if ('era' in b) fail(`${where}: bounds must not set 'era' (list it in eras)`);
         const config: Record<string, unknown> = { ...(era !== null ? { era } : {}), ...b };
+        // predicate files, like every path in the matrix, are relative to it
+        if (isObj(b.predicate))
+          config.predicate = Object.fromEntries(Object.entries(b.predicate).map(([k, v]) => [k, typeof v === 'string' ? resolve(dirname(file), v) : v]));
         let m: Model;
         try {
           m = deps.createModel(model, config);

@@ -3,7 +3,7 @@
  * README describes, expectations per era, and the glob resolves relative to
  * the matrix file.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,5 +55,16 @@ describe('matrix files', () => {
     expect(rel(glob(join(dir, 'a/b'), '../y.txt'))).toEqual(['a/y.txt']);
     expect(glob(dir, 'a/b')).toEqual([]);
     expect(glob(dir, 'nope/*')).toEqual([]);
+  });
+});
+
+describe('a matrix cell with a predicate file', () => {
+  it('resolves predicate.<hook> relative to the matrix file', () => {
+    const sub = mkdtempSync(join(dir, 'pred-'));
+    writeFileSync(join(sub, 'h.ts'), readFileSync(join(REPO_ROOT, 'models/thp/predicates/tcm_hugh.ts'), 'utf8'));
+    const f = join(sub, 'm.json');
+    writeFileSync(f, JSON.stringify({ name: 'p', checks: [{ eras: ['v4.8'], bounds: [{ profile: 'shmem', predicate: { kvm_huge: 'h.ts' } }] }] }));
+    const m = parseMatrix(f, deps);
+    expect((m.cells[0] as ModelCell).config.predicate).toEqual({ kvm_huge: join(sub, 'h.ts') });
   });
 });
