@@ -108,8 +108,13 @@ class Run {
     this.isState = model.properties.map(isStateProperty);
     this.isAssert = model.properties.map((p) => p.kind === 'kernel-assertion');
     this.maskWords = maskWordsFor(model);
+    this.found = new Uint32Array(this.maskWords);
   }
   readonly maskWords: number;
+  /** bit p: property p has its first finding (later ones are ignored, so expanders may skip checking it) */
+  readonly found: Uint32Array;
+  /** set when `found` gained a bit; the search hands the new mask to its expanders */
+  foundChanged = false;
 
   /**
    * Record the property bits (words[at..]) of a transition or of a state; the
@@ -117,12 +122,14 @@ class Run {
    */
   note(words: Uint32Array, at: number, wantState: boolean, path: () => Path): void {
     let any = 0;
-    for (let w = 0; w < this.maskWords; w++) any |= words[at + w]!;
+    for (let w = 0; w < this.maskWords; w++) any |= words[at + w]! & ~this.found[w]!;
     if (any === 0) return;
     const f = this.findings;
     for (let p = 0; p < f.length; p++) {
       if (f[p] !== null || this.isState[p] !== wantState || (words[at + (p >>> 5)]! & (1 << (p & 31))) === 0) continue;
       f[p] = path();
+      this.found[p >>> 5]! |= 1 << (p & 31);
+      this.foundChanged = true;
       if (this.opts.failFast && this.model.properties[p]!.kind !== 'sometimes') {
         this.stopped = true;
         this.cut = 'stopped at the first violation';
@@ -260,6 +267,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
     run.pending = 0;
     levelSet.clear();
   };
+  let foundNow: Uint32Array | null = null;
   try {
     const init = seed(run);
     let frontier = new Uint8Array(init.states.length * n);
@@ -294,15 +302,22 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         const from = k * slice;
         const c = Math.min(slice, count - from);
         const view = frontier.subarray(from * n, (from + c) * n);
-        return pool ? pool.expand(view, c, snapshot) : Promise.resolve(local.expand(view, c, known));
+        if (run.foundChanged) {
+          run.foundChanged = false;
+          local.setFound(run.found);
+          foundNow = run.found.slice();
+        }
+        return pool ? pool.expand(view, c, snapshot, foundNow) : Promise.resolve(local.expand(view, c, known));
       };
       const slices = Math.ceil(count / slice);
+      const nw = n >>> 2;
       const window = pool ? workers * 16 : 1;
       let nextOut = 0;
       const fill = () => {
         while (nextOut < slices && pending.length < window) pending.push(dispatch(nextOut++));
       };
       let next = new Uint8Array(Math.min(Math.max(1, count) * 2, 1 << 16) * n);
+      let nextWords = new Uint32Array(next.buffer);
       let nextCount = 0;
       const nextBase = run.store.size;
       fill();
@@ -315,6 +330,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         merged = Math.min(count, (k + 1) * slice);
         if (run.stopped) break;
         const rec = META_FIXED + r.maskWords;
+        const rWords = new Uint32Array(r.states.buffer, r.states.byteOffset, r.states.byteLength >>> 2);
         for (let j = 0; j < r.count; j++) {
           const b = j * rec;
           const parent = base + k * slice + r.meta[b]!;
@@ -345,8 +361,9 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
             const g = new Uint8Array(next.length * 2);
             g.set(next);
             next = g;
+            nextWords = new Uint32Array(g.buffer);
           }
-          next.set(r.states.subarray(j * n, j * n + n), nextCount * n);
+          for (let w = 0, from = j * nw, to = nextCount * nw; w < nw; w++) nextWords[to + w] = rWords[from + w]!;
           nextCount++;
           if (run.stopped || run.full()) break;
         }
@@ -405,6 +422,10 @@ async function dfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       cutByDepth++;
       run.note(ex.evaluate(top.s, 1), 0, true, () => run.store.pathTo(top.id));
       continue;
+    }
+    if (run.foundChanged) {
+      run.foundChanged = false;
+      ex.setFound(run.found);
     }
     const r = ex.expand(top.s, 1);
     run.addCover(r.cover);
@@ -469,6 +490,10 @@ async function random(model: Model, opts: SearchOptions): Promise<SearchResult> 
       if (step >= length) {
         run.note(ex.evaluate(s, 1), 0, true, () => here);
         break;
+      }
+      if (run.foundChanged) {
+        run.foundChanged = false;
+        ex.setFound(run.found);
       }
       const r = ex.expand(s, 1); // evaluates s too
       run.addCover(r.cover);
