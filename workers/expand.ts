@@ -24,7 +24,7 @@ export default function expandSlice(task: ExpandTask): unknown {
   const n = sizes.get(key)!;
   const k = task.known;
   ex.setFound(task.found);
-  const r = ex.expand(new Uint8Array(task.slice), task.count, k ? (hi, lo) => tableHas(k.table, k.mask, hi, lo) : undefined);
+  const r = ex.expand(new Uint8Array(task.slice), task.count, k ? (hi, lo) => tableHas(k, hi, lo) : undefined);
   const buf = packSlice(r, n);
   return Piscina.move(buf);
 }

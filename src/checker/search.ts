@@ -8,7 +8,7 @@
  */
 import type { Model } from '../model.js';
 import { isStateProperty } from '../property.js';
-import { FingerprintSet, FullStateSet, type VisitedSet } from '../fpset/fpset.js';
+import { CompactFingerprintSet, FingerprintSet, FullStateSet, type VisitedSet } from '../fpset/fpset.js';
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, maskHas, maskWordsFor, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
@@ -82,7 +82,7 @@ export interface SearchResult {
 
 class Run {
   readonly visited: VisitedSet;
-  readonly store = new ParentStore();
+  readonly store: ParentStore;
   readonly findings: (Path | null)[];
   readonly checked: boolean[];
   readonly coverage: Float64Array;
@@ -100,7 +100,8 @@ class Run {
 
   constructor(readonly model: Model, readonly opts: SearchOptions) {
     const shared = (opts.workers ?? 1) > 1;
-    this.visited = opts.fullState ? new FullStateSet(model.stateBytes) : new FingerprintSet(1 << 16, 0.75, shared);
+    this.visited = opts.fullState ? new FullStateSet(model.stateBytes) : new CompactFingerprintSet(1 << 16, shared);
+    this.store = new ParentStore(model.actionCount);
     const only = opts.properties ? new Set(opts.properties) : null;
     this.checked = model.properties.map((p) => !only || only.has(p.name) || p.kind === 'kernel-assertion');
     this.findings = model.properties.map(() => null);
@@ -259,7 +260,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   // Parallel: workers drop successors stored in earlier levels, reading a snapshot of the shared
   // visited set; the merge dedupes the level in a set of its own and inserts it at the level's end,
   // so the shared table never changes while workers read it.
-  const levelled = pool !== null && known !== undefined && visited instanceof FingerprintSet;
+  const levelled = pool !== null && known !== undefined && visited instanceof CompactFingerprintSet;
   const levelSet = new FingerprintSet(1 << 12);
   let levelFps = new Uint32Array(1 << 12);
   const flushLevel = () => {
@@ -297,7 +298,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(8192, Math.max(256, Math.ceil(count / (workers * 8)))) : 2048));
       // Dispatch all slices (the pool queues them); merge strictly in slice order.
       const pending: Promise<SliceResult>[] = [];
-      const snapshot = levelled ? (visited as FingerprintSet).snapshot() : null;
+      const snapshot = levelled ? (visited as CompactFingerprintSet).snapshot() : null;
       const dispatch = (k: number): Promise<SliceResult> => {
         const from = k * slice;
         const c = Math.min(slice, count - from);
