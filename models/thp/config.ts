@@ -3,6 +3,7 @@
  * explore. Everything here is validated up front: a bad value is a one-line
  * UsageError (exit 2), never a silently different run.
  */
+import { SYMMETRIES } from './symmetry.js';
 import { UsageError } from '../../src/model.js';
 import { applyOverrides, DEFAULT_ERA, findEra, type Flags } from './eras.js';
 
@@ -70,9 +71,11 @@ export interface ThpConfig {
   smallRmap: boolean;
   /** a freed THP keeps its mapping field (thp_core.pml's abstraction; the kernel clears it) */
   keepFreedMapping: boolean;
+  /** opt-in symmetry reductions (models/thp/symmetry.ts) */
+  symmetry: string[];
 }
 
-const KEYS = ['era', 'procs', 'subpages', 'ops', 'set', 'profile', 'bounds'];
+const KEYS = ['era', 'procs', 'subpages', 'ops', 'set', 'profile', 'bounds', 'symmetry'];
 
 function posInt(v: unknown, name: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
@@ -121,5 +124,8 @@ export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   const refs = bound('refs', 2, 0, 4);
   if (hasGup(ops) && refs === 0) throw new UsageError('GUP operations in --ops need --bound refs=1 or more');
   const tokens = !core && (ops.has('read') || ops.has('read_ref'));
-  return { era: era.id, flags, profile: profile as ThpConfig['profile'], procs, subpages, ops, ranges, thps, smalls, refs, tokens, smallRmap: !core, keepFreedMapping: core };
+  const symmetry = (raw.symmetry as string[] | undefined) ?? [];
+  if (!Array.isArray(symmetry)) throw new UsageError('--symmetry needs a comma-separated list');
+  for (const y of symmetry) if (!(SYMMETRIES as readonly string[]).includes(y)) throw new UsageError(`unknown symmetry '${y}' for the thp model (known: ${SYMMETRIES.join(', ')})`);
+  return { era: era.id, flags, profile: profile as ThpConfig['profile'], procs, subpages, ops, ranges, thps, smalls, refs, tokens, smallRmap: !core, keepFreedMapping: core, symmetry: [...new Set(symmetry)].sort() };
 }

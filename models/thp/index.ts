@@ -7,7 +7,7 @@ import { createThpModel } from './model.js';
 export const thpEntry: ModelEntry = {
   id: 'thp',
   description: 'anonymous THP: mapcount/refcount, COW, fork, munmap, splits, GUP, per kernel era',
-  keys: ['era', 'procs', 'subpages', 'ops', 'set', 'profile', 'bounds'],
+  keys: ['era', 'procs', 'subpages', 'ops', 'set', 'profile', 'bounds', 'symmetry'],
   create: (raw) => createThpModel(parseConfig(raw)),
   catalog(kind) {
     if (kind === 'eras') return ERAS.map((e) => ({ name: e.id, description: `${e.kernels}: ${e.commits}` }));

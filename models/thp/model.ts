@@ -21,6 +21,7 @@ import { do_munmap } from './mm/mmap.js';
 import { mprotect_readonly, mprotect_readwrite } from './mm/mprotect.js';
 import { page_add_new_anon_rmap_thp } from './mm/rmap.js';
 import { thpProperties } from './properties.js';
+import { smallsCanonicalizer } from './symmetry.js';
 
 type Op =
   | 'read' | 'write' | 'fork' | 'munmap' | 'madvise_dontneed' | 'mprotect_ro' | 'mprotect_rw' | 'split_huge_pmd'
@@ -340,7 +341,9 @@ export function createThpModel(c: ThpConfig): Model {
       smalls: c.smalls,
       refs: o.R,
       flags: { ...c.flags },
+      ...(c.symmetry.length > 0 ? { symmetry: c.symmetry } : {}),
     },
+    canonicalize: c.symmetry.includes('smalls') ? smallsCanonicalizer(c, o) : undefined,
     initStates: () => [initial()],
     prepare,
     apply(src: Uint8Array, a: number, dst: Uint8Array, ctx: StepContext): boolean {
