@@ -20,6 +20,7 @@ export interface ModelOpts {
   set?: Record<string, string>;
   profile?: string;
   bound?: Record<string, string>;
+  symmetry?: string[];
 }
 
 /** The model's config is exactly what the user gave; each model validates its own keys. */
@@ -32,6 +33,7 @@ export function modelConfig(o: ModelOpts): Record<string, unknown> {
   if (o.set !== undefined) c.set = o.set;
   if (o.profile !== undefined) c.profile = o.profile;
   if (o.bound !== undefined) c.bounds = o.bound;
+  if (o.symmetry !== undefined) c.symmetry = o.symmetry;
   return c;
 }
 
@@ -44,7 +46,8 @@ export function addModelOptions(cmd: Command): Command {
     .option('--ops <list>', 'operations to explore, comma-separated (see `mmcheck list ops`)', listArg)
     .option('--set <hook=variant>', 'override one decision point (repeatable), e.g. reuse=R46', collectPairs)
     .option('--profile <name>', 'model preset world (thp: full, thp-core)')
-    .option('--bound <name=n>', 'model pool bound (repeatable; thp: thps, smalls, refs)', collectPairs);
+    .option('--bound <name=n>', 'model pool bound (repeatable; thp: thps, smalls, refs)', collectPairs)
+    .option('--symmetry <list>', 'symmetry reductions, comma-separated (thp: smalls); fewer states, same verdicts', listArg);
 }
 
 export function checkCommand(): Command {
