@@ -8,7 +8,7 @@
  */
 import type { Model } from '../model.js';
 import { isStateProperty } from '../property.js';
-import { CompactFingerprintSet, FingerprintSet, FullStateSet, type VisitedSet } from '../fpset/fpset.js';
+import { BitstateSet, CompactFingerprintSet, FingerprintSet, FullStateSet, type VisitedSet } from '../fpset/fpset.js';
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, maskHas, maskWordsFor, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
@@ -17,6 +17,13 @@ import { NO_PARENT, ParentStore } from './store.js';
 export type Strategy = 'bfs' | 'dfs' | 'random';
 
 const EMPTY = new Uint8Array(0);
+/** room kept for the trace store's next chunk under a memory budget */
+const STORE_SLACK = 1 << 16;
+
+function fmtSize(n: number): string {
+  for (const [u, v] of [['T', 2 ** 40], ['G', 2 ** 30], ['M', 2 ** 20], ['K', 2 ** 10]] as const) if (n >= v && n % v === 0) return `${n / v}${u}`;
+  return `${n}`;
+}
 
 export interface Progress {
   distinct: number;
@@ -40,6 +47,12 @@ export interface SearchOptions {
   properties?: readonly string[];
   /** exact visited set instead of fingerprints */
   fullState?: boolean;
+  /**
+   * Memory budget in bytes for the visited set and the trace store. When the fingerprint table would grow
+   * past it, the search switches to bitstate (a bit array filling what the trace store leaves) and goes on;
+   * completeness is then probabilistic (SearchResult.probabilistic). The trace store filling the rest stops it.
+   */
+  memoryBytes?: number;
   /** stop at the first violation */
   failFast?: boolean;
   /** random: PRNG seed, number of walks (walk length = maxDepth, default 100) */
@@ -49,6 +62,22 @@ export interface SearchOptions {
   sliceStates?: number;
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
+}
+
+export interface Probabilistic {
+  mode: 'bitstate';
+  /** the budget, bytes */
+  memoryBytes: number;
+  /** distinct states stored exactly (64-bit fingerprints) before the switch */
+  switchedAtStates: number;
+  bitstateBytes: number;
+  bitsPerState: number;
+  /** fraction of the bit array set at the end */
+  fill: number;
+  /** expected number of reachable states wrongly taken as seen (so neither checked nor expanded) */
+  omittedStatesEstimate: number;
+  /** estimated probability that at least one state was omitted: 1 - exp(-omittedStatesEstimate) */
+  omissionProbability: number;
 }
 
 /** A path from an initial state: the init index, then action ids. */
@@ -74,6 +103,8 @@ export interface SearchResult {
   bytesPerState: number;
   /** null when the visited set is exact */
   collisionProbability: number | null;
+  /** set when a memory budget switched the visited set to bitstate: completeness is then probabilistic */
+  probabilistic: Probabilistic | null;
   /** per property: whether it was checked, and its first finding (violation or cover witness) */
   checked: boolean[];
   findings: (Path | null)[];
@@ -81,7 +112,8 @@ export interface SearchResult {
 }
 
 class Run {
-  readonly visited: VisitedSet;
+  visited: VisitedSet;
+  probabilistic: Probabilistic | null = null;
   readonly store: ParentStore;
   readonly findings: (Path | null)[];
   readonly checked: boolean[];
@@ -151,6 +183,35 @@ class Run {
     for (let j = 0; j < count && !this.stopped; j++) this.note(masks, j * mw, true, () => this.store.pathTo(idOf(j)));
   }
 
+  /**
+   * Insert into the visited set, within the memory budget: a fingerprint table that would grow past it is
+   * replaced by a bitstate array; a trace store that would not fit stops the search.
+   */
+  add(buf: Uint8Array, hi: number, lo: number, off = 0): boolean {
+    const budget = this.opts.memoryBytes;
+    if (budget !== undefined) {
+      const v = this.visited;
+      if (v instanceof CompactFingerprintSet && v.atLimit && v.nextBytes() + this.store.bytes + STORE_SLACK > budget) this.toBitstate(v, budget);
+      if (this.store.bytes + STORE_SLACK + this.visited.bytes > budget && !this.stopped) {
+        this.stopped = true;
+        this.cut = `memory budget reached (--memory ${fmtSize(budget)}): no room left for the trace store`;
+      }
+    }
+    return this.visited.add(buf, hi, lo, off);
+  }
+
+  private toBitstate(v: CompactFingerprintSet, budget: number): void {
+    // the bit array takes half of what the trace store leaves; the store grows into the other half
+    const bytes = Math.max(4096, Math.floor((budget - this.store.bytes - STORE_SLACK) / 2));
+    const b = new BitstateSet(bytes);
+    b.absorb(v);
+    this.visited = b;
+    this.probabilistic = {
+      mode: 'bitstate', memoryBytes: budget, switchedAtStates: v.size, bitstateBytes: b.bytes, bitsPerState: BitstateSet.K,
+      fill: 0, omittedStatesEstimate: 0, omissionProbability: 0,
+    };
+  }
+
   full(): boolean {
     const max = this.opts.maxStates;
     if (max !== undefined && this.visited.size >= max) {
@@ -196,9 +257,15 @@ class Run {
     const seconds = (Date.now() - this.start) / 1000;
     const distinct = this.visited.size;
     const bytes = this.visited.bytes + this.store.bytes;
+    const prob = this.probabilistic;
+    if (prob && this.visited instanceof BitstateSet) {
+      prob.fill = this.visited.fill;
+      prob.omittedStatesEstimate = this.visited.omittedEstimate;
+      prob.omissionProbability = 1 - Math.exp(-this.visited.omittedEstimate);
+    }
     return {
       strategy: this.opts.strategy ?? 'bfs',
-      exhaustive: exhaustive && this.cut === null,
+      exhaustive: exhaustive && this.cut === null && prob === null,
       cut: this.cut,
       distinct,
       transitions: this.transitions,
@@ -208,7 +275,8 @@ class Run {
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       visitedBytes: bytes,
       bytesPerState: distinct > 0 ? bytes / distinct : 0,
-      collisionProbability: this.visited.exact ? null : collisionProbability(distinct),
+      collisionProbability: this.visited.exact ? null : collisionProbability(prob ? prob.switchedAtStates : distinct),
+      probabilistic: prob,
       checked: this.checked,
       findings: this.findings,
       coverage: Array.from(this.coverage),
@@ -225,7 +293,7 @@ function seed(run: Run): { ids: number[]; states: Uint8Array[] } {
     s.set(s0);
     run.model.canonicalize?.(s);
     const fp = fingerprint(s);
-    if (!run.visited.add(s, fp.hi, fp.lo)) return;
+    if (!run.add(s, fp.hi, fp.lo)) return;
     const id = run.store.push(NO_PARENT, i);
     ids.push(id);
     states.push(s);
@@ -252,19 +320,19 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
     pool = new PoolExpander(opts.spec, workers, opts.properties ? [...opts.properties] : null);
   }
   const n = model.stateBytes;
-  const visited = run.visited;
   // Dropping known successors in the expander saves copying them out; a run that may stop
   // mid-slice (state bound, fail-fast) counts transitions one by one instead, so the count
   // at the stop is the same for any number of workers.
-  const known = opts.maxStates === undefined && !opts.failFast ? (hi: number, lo: number) => visited.has(hi, lo) : undefined;
+  const known = opts.maxStates === undefined && !opts.failFast ? (hi: number, lo: number) => run.visited.has(hi, lo) : undefined;
   // Parallel: workers drop successors stored in earlier levels, reading a snapshot of the shared
   // visited set; the merge dedupes the level in a set of its own and inserts it at the level's end,
   // so the shared table never changes while workers read it.
-  const levelled = pool !== null && known !== undefined && visited instanceof CompactFingerprintSet;
+  // (Not under a memory budget: the switch to bitstate must come at the same insertion for any worker count.)
+  let levelled = pool !== null && known !== undefined && run.visited instanceof CompactFingerprintSet && opts.memoryBytes === undefined;
   const levelSet = new FingerprintSet(1 << 12);
   let levelFps = new Uint32Array(1 << 12);
   const flushLevel = () => {
-    for (let i = 0; i < run.pending; i++) visited.add(EMPTY, levelFps[2 * i]!, levelFps[2 * i + 1]!);
+    for (let i = 0; i < run.pending; i++) run.add(EMPTY, levelFps[2 * i]!, levelFps[2 * i + 1]!);
     run.pending = 0;
     levelSet.clear();
   };
@@ -298,7 +366,8 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(8192, Math.max(256, Math.ceil(count / (workers * 8)))) : 2048));
       // Dispatch all slices (the pool queues them); merge strictly in slice order.
       const pending: Promise<SliceResult>[] = [];
-      const snapshot = levelled ? (visited as CompactFingerprintSet).snapshot() : null;
+      levelled = levelled && run.visited instanceof CompactFingerprintSet; // a memory budget may have switched it to bitstate
+      const snapshot = levelled ? (run.visited as CompactFingerprintSet).snapshot() : null;
       const dispatch = (k: number): Promise<SliceResult> => {
         const from = k * slice;
         const c = Math.min(slice, count - from);
@@ -347,7 +416,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           const hi = r.meta[b + 2]!;
           const lo = r.meta[b + 3]!;
           if (levelled) {
-            if (visited.has(hi, lo) || !levelSet.add(r.states, hi, lo)) continue;
+            if (run.visited.has(hi, lo) || !levelSet.add(r.states, hi, lo)) continue;
             if (2 * run.pending + 2 > levelFps.length) {
               const g = new Uint32Array(levelFps.length * 2);
               g.set(levelFps);
@@ -356,7 +425,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
             levelFps[2 * run.pending] = hi;
             levelFps[2 * run.pending + 1] = lo;
             run.pending++;
-          } else if (!visited.add(r.states, hi, lo, j * n)) continue;
+          } else if (!run.add(r.states, hi, lo, j * n)) continue;
           run.store.push(parent, action);
           if ((nextCount + 1) * n > next.length) {
             const g = new Uint8Array(next.length * 2);
@@ -443,7 +512,7 @@ async function dfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         return p;
       });
       if (run.stopped || run.hasAssert(r.meta, b)) continue;
-      if (!run.visited.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
+      if (!run.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
       const st = r.states.slice(j * n, j * n + n);
       const id = run.store.push(top.id, action);
       fresh.push({ id, depth: top.depth + 1, s: st });
@@ -508,7 +577,7 @@ async function random(model: Model, opts: SearchOptions): Promise<SearchResult> 
       run.note(r.meta, b + META_FIXED, false, () => ({ init: path.init, actions: [...path.actions, action] }));
       if (run.hasAssert(r.meta, b)) break;
       const st = r.states.slice(j * n, j * n + n);
-      if (run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) run.store.push(NO_PARENT, 0); // byte accounting; walks carry their own paths
+      if (run.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) run.store.push(NO_PARENT, 0); // byte accounting; walks carry their own paths
       path.actions.push(action);
       if (step + 1 > run.depth) run.depth = step + 1;
       s = st;

@@ -7,7 +7,7 @@ import { makeReport, type Report } from '../report/report.js';
 import { renderDot, renderSummary } from '../report/text.js';
 import { stderrProgress } from '../report/progress.js';
 import { createModel } from '../../models/registry.js';
-import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, listArg, numArg, workersArg } from './common.js';
+import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, listArg, numArg, sizeArg, workersArg } from './common.js';
 
 export const DEFAULT_MODEL = 'thp';
 
@@ -62,6 +62,7 @@ export function checkCommand(): Command {
     .option('--seed <n>', 'random simulation seed', intArg(0, 0xffffffff), 1)
     .option('--walks <n>', 'random simulation: number of walks', intArg(1), 1000)
     .option('--full-state', 'exact visited set (no fingerprint collisions; more memory)')
+    .option('--memory <size>', 'memory budget for the visited set and traces (e.g. 512M, 2G): past it, go on as bitstate (probabilistic)', sizeArg)
     .option('--fail-fast', 'stop at the first violation')
     .option('--json', 'print one JSON object on stdout (same as --format json)')
     .addOption(new Option('--format <f>', 'output format').choices(['text', 'json', 'dot']).default('text'))
@@ -100,6 +101,7 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
     timeoutSec: o.timeout,
     properties: o.property,
     fullState: Boolean(o.fullState),
+    memoryBytes: o.memory,
     failFast: Boolean(o.failFast),
     seed: o.seed,
     walks: o.walks,

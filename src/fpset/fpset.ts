@@ -324,3 +324,102 @@ export class FullStateSet implements VisitedSet {
 function slot(hi: number, lo: number, mask: number): number {
   return (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
 }
+
+/**
+ * Bitstate (SPIN's supertrace; a Bloom filter): K bits a state, set from the
+ * 64-bit fingerprint by double hashing, in a bit array of a fixed size. A
+ * state whose K bits are all set already is taken as seen, which may omit a
+ * state never visited: the set keeps a running estimate of how many were
+ * omitted (the sum, over insertions, of the chance that all K bits of a new
+ * state were set already: fill^K).
+ */
+export class BitstateSet implements VisitedSet {
+  private readonly bits: Uint32Array;
+  private readonly m: number;
+  private count = 0;
+  private setBits = 0;
+  /** expected number of states wrongly taken as seen so far */
+  omittedEstimate = 0;
+  readonly exact = false;
+  static readonly K = 3;
+
+  constructor(bytes: number) {
+    const words = Math.max(64, Math.floor(bytes / 4));
+    this.bits = new Uint32Array(words);
+    this.m = words * 32;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.bits.byteLength;
+  }
+
+  /** fraction of bits set */
+  get fill(): number {
+    return this.setBits / this.m;
+  }
+
+  add(_buf: Uint8Array, hi: number, lo: number): boolean {
+    const m = this.m;
+    const step = ((lo >>> 0) % (m - 1)) + 1;
+    let idx = (hi >>> 0) % m;
+    let fresh = false;
+    for (let i = 0; i < BitstateSet.K; i++) {
+      const w = idx >>> 5;
+      const b = 1 << (idx & 31);
+      if ((this.bits[w]! & b) === 0) {
+        this.bits[w]! |= b;
+        this.setBits++;
+        fresh = true;
+      }
+      idx += step;
+      if (idx >= m) idx -= m;
+    }
+    if (fresh) {
+      this.count++;
+      // the chance this new state's K bits had all been set (it would have been omitted)
+      this.omittedEstimate += this.fill ** BitstateSet.K;
+    }
+    return fresh;
+  }
+
+  has(hi: number, lo: number): boolean {
+    const m = this.m;
+    const step = ((lo >>> 0) % (m - 1)) + 1;
+    let idx = (hi >>> 0) % m;
+    for (let i = 0; i < BitstateSet.K; i++) {
+      if ((this.bits[idx >>> 5]! & (1 << (idx & 31))) === 0) return false;
+      idx += step;
+      if (idx >= m) idx -= m;
+    }
+    return true;
+  }
+
+  /** Insert every fingerprint of a compact table (the switch from exact fingerprints to bitstate). */
+  absorb(set: CompactFingerprintSet): void {
+    const { table } = set.snapshot();
+    const before = this.count;
+    for (let i = 0; i < table.length; i += 2) {
+      const h = table[i]!;
+      const l = table[i + 1]!;
+      if (h !== 0 || l !== 0) this.add(EMPTY_BUF, h, l);
+    }
+    // they were distinct states (their bits may overlap): counted as such, and not as omissions
+    this.count = before + set.size;
+    this.omittedEstimate = 0;
+  }
+}
+
+const EMPTY_BUF = new Uint8Array(0);
+
+/** Parse a memory size: a number with an optional unit (B, K/KB/KiB, M, G, T; powers of 1024). Null when malformed. */
+export function parseSize(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b)?\s*$/i.exec(text);
+  if (!m) return null;
+  const units: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+  const n = Number(m[1]) * (m[2] ? units[m[2].toLowerCase()]! : 1);
+  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : null;
+}
