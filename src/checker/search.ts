@@ -12,6 +12,7 @@ import { BitstateSet, CompactFingerprintSet, FingerprintSet, FullStateSet, type 
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, maskHas, maskWordsFor, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
+import { packSlice, unpackSlice } from './wire.js';
 import { NO_PARENT, ParentStore } from './store.js';
 
 export type Strategy = 'bfs' | 'dfs' | 'random';
@@ -19,6 +20,8 @@ export type Strategy = 'bfs' | 'dfs' | 'random';
 const EMPTY = new Uint8Array(0);
 /** room kept for the trace store's next chunk under a memory budget */
 const STORE_SLACK = 1 << 16;
+
+const yieldToEvents = (): Promise<void> => new Promise((res) => setImmediate(res));
 
 function fmtSize(n: number): string {
   for (const [u, v] of [['T', 2 ** 40], ['G', 2 ** 30], ['M', 2 ** 20], ['K', 2 ** 10]] as const) if (n >= v && n % v === 0) return `${n / v}${u}`;
@@ -317,7 +320,8 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   let pool: PoolExpander | null = null;
   if (workers > 1) {
     if (!opts.spec) throw new Error('parallel search needs a model spec');
-    pool = new PoolExpander(opts.spec, workers, opts.properties ? [...opts.properties] : null);
+    // the main thread is one of the workers: it merges, and expands slices from the end of the level while it waits
+    pool = new PoolExpander(opts.spec, workers - 1, opts.properties ? [...opts.properties] : null);
   }
   const n = model.stateBytes;
   // Dropping known successors in the expander saves copying them out; a run that may stop
@@ -363,9 +367,11 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       levelCount = count;
       levelFrontier = frontier;
       merged = 0;
-      const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(8192, Math.max(256, Math.ceil(count / (workers * 8)))) : 2048));
-      // Dispatch all slices (the pool queues them); merge strictly in slice order.
-      const pending: Promise<SliceResult>[] = [];
+      const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(4096, Math.max(128, Math.ceil(count / (workers * 16)))) : 2048));
+      // Pool threads take slices from the front, a few ahead; the main thread merges strictly in slice order
+      // and, while the next slice to merge is not back, expands slices itself from the back of the level.
+      const slots: (Promise<SliceResult> | SliceResult | undefined)[] = [];
+      const ready: boolean[] = [];
       levelled = levelled && run.visited instanceof CompactFingerprintSet; // a memory budget may have switched it to bitstate
       const snapshot = levelled ? (run.visited as CompactFingerprintSet).snapshot() : null;
       const dispatch = (k: number): Promise<SliceResult> => {
@@ -377,14 +383,36 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           local.setFound(run.found);
           foundNow = run.found.slice();
         }
-        return pool ? pool.expand(view, c, snapshot, foundNow) : Promise.resolve(local.expand(view, c, known));
+        if (!pool) return Promise.resolve(local.expand(view, c, known));
+        return pool.expand(view, c, snapshot, foundNow).then((r) => {
+          ready[k] = true;
+          return r;
+        });
+      };
+      /** the main thread's share: slice k expanded here, copied out of the expander's reused buffers */
+      const steal = (k: number): SliceResult => {
+        const from = k * slice;
+        const c = Math.min(slice, count - from);
+        if (run.foundChanged) {
+          run.foundChanged = false;
+          local.setFound(run.found);
+          foundNow = run.found.slice();
+        }
+        // the same drops as the pool's (successors stored in earlier levels), or none
+        return unpackSlice(packSlice(local.expand(frontier.subarray(from * n, (from + c) * n), c, levelled ? known : undefined), n));
       };
       const slices = Math.ceil(count / slice);
       const nw = n >>> 2;
-      const window = pool ? workers * 16 : 1;
+      const window = pool ? (workers - 1) * 3 : 1;
       let nextOut = 0;
+      let tail = slices - 1; // slices above tail were taken by the main thread
+      let inFlight = 0;
       const fill = () => {
-        while (nextOut < slices && pending.length < window) pending.push(dispatch(nextOut++));
+        while (nextOut <= tail && inFlight < window) {
+          slots[nextOut] = dispatch(nextOut);
+          nextOut++;
+          inFlight++;
+        }
       };
       let next = new Uint8Array(Math.min(Math.max(1, count) * 2, 1 << 16) * n);
       let nextWords = new Uint32Array(next.buffer);
@@ -392,7 +420,20 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       const nextBase = run.store.size;
       fill();
       for (let k = 0; k < slices && !run.stopped; k++) {
-        const r = await pending.shift()!;
+        if (pool) while (slots[k] === undefined || (!ready[k] && slots[k] instanceof Promise)) {
+          if (slots[k] === undefined && k > tail) throw new Error('bfs: slice neither dispatched nor taken');
+          if (tail >= nextOut && tail > k) {
+            slots[tail] = steal(tail);
+            tail--;
+            await yieldToEvents(); // let finished pool results in (their promises settle only between tasks)
+          } else if (slots[k] === undefined) fill();
+          else break;
+        }
+        const got = slots[k]!;
+        const wasPooled = got instanceof Promise;
+        const r = await got;
+        slots[k] = undefined;
+        if (wasPooled) inFlight--;
         fill();
         run.addCover(r.cover);
         run.transitions += r.dropped;
@@ -443,7 +484,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       flushLevel();
       if (run.stopped) {
         // keep pending worker results from leaking as unhandled rejections
-        await Promise.allSettled(pending);
+        await Promise.allSettled(slots.filter((x) => x instanceof Promise));
         leftover = { states: next, count: nextCount, base: nextBase };
         break;
       }
