@@ -23,7 +23,8 @@ export default function expandSlice(task: ExpandTask): unknown {
   }
   const n = sizes.get(key)!;
   const k = task.known;
-  const r = ex.expand(new Uint8Array(task.slice), task.count, k ? (hi, lo) => tableHas(k.table, k.mask, hi, lo) : undefined);
+  ex.setFound(task.found);
+  const r = ex.expand(new Uint8Array(task.slice), task.count, k ? (hi, lo) => tableHas(k, hi, lo) : undefined);
   const buf = packSlice(r, n);
   return Piscina.move(buf);
 }

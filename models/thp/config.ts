@@ -3,6 +3,7 @@
  * explore. Everything here is validated up front: a bad value is a one-line
  * UsageError (exit 2), never a silently different run.
  */
+import { SYMMETRIES } from './symmetry.js';
 import { UsageError } from '../../src/model.js';
 import { applyOverrides, DEFAULT_ERA, findEra, type Flags } from './eras.js';
 
@@ -87,9 +88,11 @@ export interface ThpConfig {
   smallRmap: boolean;
   /** a freed THP keeps its mapping field (thp_core.pml's abstraction; the kernel clears it) */
   keepFreedMapping: boolean;
+  /** opt-in symmetry reductions (models/thp/symmetry.ts) */
+  symmetry: string[];
 }
 
-const KEYS = ['era', 'procs', 'subpages', 'ops', 'set', 'profile', 'bounds', 'predicate', 'compare'];
+const KEYS = ['era', 'procs', 'subpages', 'ops', 'set', 'profile', 'bounds', 'predicate', 'compare', 'symmetry'];
 
 /** Decision points a --predicate file can replace. */
 export const PREDICATE_HOOKS = ['kvm_huge'];
@@ -157,10 +160,13 @@ export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   if (stepwise && !ops.has('split_huge_pmd')) throw new UsageError('--set split_steps=stepwise needs split_huge_pmd in --ops (the explicit split is the stepwise one)');
   // Reads make every store and load a step and need tokens; the shmem world has no private data to leak.
   const tokens = !core && !shmem && (ops.has('read') || ops.has('read_ref'));
+  const symmetry = (raw.symmetry as string[] | undefined) ?? [];
+  if (!Array.isArray(symmetry)) throw new UsageError('--symmetry needs a comma-separated list');
+  for (const y of symmetry) if (!(SYMMETRIES as readonly string[]).includes(y)) throw new UsageError(`unknown symmetry '${y}' for the thp model (known: ${SYMMETRIES.join(', ')})`);
   return {
     era: era.id, flags, profile: profile as ThpConfig['profile'], procs, subpages, ops, ranges,
     thps: shmem ? 1 : thps, smalls: shmem ? 0 : smalls, refs, tokens, smallRmap: !core, keepFreedMapping: core,
-    shmem, kvm, predicates, compare: parseCompare(raw.compare, kvm), stepwise,
+    shmem, kvm, predicates, compare: parseCompare(raw.compare, kvm), stepwise, symmetry: [...new Set(symmetry)].sort(),
   };
 }
 

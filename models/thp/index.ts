@@ -7,7 +7,7 @@ import { createThpModel } from './model.js';
 export const thpEntry: ModelEntry = {
   id: 'thp',
   description: 'anonymous and shmem THP: mapcount/refcount, COW, fork, munmap, splits, GUP, KVM EPT, per kernel era',
-  keys: ['era', 'procs', 'subpages', 'ops', 'set', 'profile', 'bounds', 'predicate', 'compare'],
+  keys: ['era', 'procs', 'subpages', 'ops', 'set', 'profile', 'bounds', 'predicate', 'compare', 'symmetry'],
   create: (raw) => createThpModel(parseConfig(raw)),
   catalog(kind) {
     if (kind === 'eras') return ERAS.map((e) => ({ name: e.id, description: `${e.kernels}: ${e.commits}` }));

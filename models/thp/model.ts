@@ -54,6 +54,7 @@ function kvmDecision(c: ThpConfig, properties: readonly Property[]): KvmDecision
   const file = c.predicates.kvm_huge;
   return { drive: file ? resolvePredicate(file, true) : resolvePredicate(c.flags.kvm_huge, false), compare: null, classProps: [] };
 }
+import { smallsCanonicalizer } from './symmetry.js';
 
 type Op =
   | 'read' | 'write' | 'fork' | 'munmap' | 'madvise_dontneed' | 'mprotect_ro' | 'mprotect_rw' | 'split_huge_pmd'
@@ -422,7 +423,9 @@ export function createThpModel(c: ThpConfig): Model {
       refs: o.R,
       flags: { ...c.flags },
       ...(c.kvm ? { kvm_huge: c.compare ? `compare ${c.compare.a} vs ${c.compare.b} (the EPT follows the ground truth)` : (c.predicates.kvm_huge ?? c.flags.kvm_huge) } : {}),
+      ...(c.symmetry.length > 0 ? { symmetry: c.symmetry } : {}),
     },
+    canonicalize: c.symmetry.includes('smalls') ? smallsCanonicalizer(c, o) : undefined,
     initStates: () => [initial()],
     prepare,
     apply(src: Uint8Array, a: number, dst: Uint8Array, ctx: StepContext): boolean {

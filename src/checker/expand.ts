@@ -71,6 +71,7 @@ export class Expander implements StepContext {
       if (isStateProperty(p)) this.stateProps.push(i);
       else if (p.check) this.transProps.push(i);
     });
+    this.liveStateProps = this.stateProps.slice();
   }
 
   /** successors dropped by `known` in the last expand() (transitions all the same) */
@@ -88,11 +89,24 @@ export class Expander implements StepContext {
   }
   private maskDirty = false;
 
+  /**
+   * Properties whose first finding is already known (bit set): their state checks are skipped,
+   * since a later finding would be ignored anyway. Kernel assertions are never skipped (they drop states).
+   */
+  setFound(found: Uint32Array | readonly number[] | null): void {
+    const props = this.model.properties;
+    this.liveStateProps = this.stateProps.filter((p) => !found || ((found[p >>> 5] ?? 0) & (1 << (p & 31))) === 0 || props[p]!.kind === 'kernel-assertion');
+  }
+  private liveStateProps: number[] = [];
+
   /** State-property bits of s, written at out[at .. at + maskWords). */
   evaluateInto(s: Uint8Array, out: Uint32Array, at: number): void {
     const props = this.model.properties;
-    if (this.stateProps.length > 0) this.model.prepare?.(s);
-    for (const p of this.stateProps) {
+    const live = this.liveStateProps;
+    if (live.length === 0) return;
+    this.model.prepare?.(s);
+    for (let i = 0; i < live.length; i++) {
+      const p = live[i]!;
       const prop = props[p]!;
       if (isStateProperty(prop) && prop.check(s) !== (prop.kind === 'always')) out[at + (p >>> 5)]! |= 1 << (p & 31);
     }
@@ -106,27 +120,64 @@ export class Expander implements StepContext {
     return out;
   }
 
+  // Output buffers, reused: two sets, alternating, so the previous result stays valid while the next slice
+  // is expanded (the bfs loop dispatches slice k+1 before it merges slice k).
+  private bufs: { meta: Uint32Array; states: Uint8Array; sw: Uint32Array; pm: Uint32Array }[] = [];
+  private flip = 0;
+
+  private buffers(minStates: number, parents: number): { meta: Uint32Array; states: Uint8Array; sw: Uint32Array; pm: Uint32Array } {
+    this.flip ^= 1;
+    let b = this.bufs[this.flip];
+    const rec = META_FIXED + this.mw;
+    if (!b || b.meta.length < minStates * rec) {
+      const states = new Uint8Array(minStates * this.n);
+      b = { meta: new Uint32Array(minStates * rec), states, sw: new Uint32Array(states.buffer), pm: b?.pm ?? new Uint32Array(0) };
+      this.bufs[this.flip] = b;
+    }
+    if (b.pm.length < parents * this.mw) b.pm = new Uint32Array(parents * this.mw);
+    else b.pm.fill(0, 0, parents * this.mw);
+    return b;
+  }
+
+  private grow(b: { meta: Uint32Array; states: Uint8Array; sw: Uint32Array }, used: number): void {
+    const cap = (b.meta.length / (META_FIXED + this.mw)) * 2;
+    const m2 = new Uint32Array(cap * (META_FIXED + this.mw));
+    m2.set(b.meta.subarray(0, used * (META_FIXED + this.mw)));
+    b.meta = m2;
+    const s2 = new Uint8Array(cap * this.n);
+    s2.set(b.states.subarray(0, used * this.n));
+    b.states = s2;
+    b.sw = new Uint32Array(s2.buffer);
+  }
+
   /**
    * Expand `count` states stored back to back in `slice`. `known(hi, lo)`, if
    * given, says a successor is already stored: it is then counted as a
    * transition but not copied out (unless its transition fired a property).
    * Dropping states the merge would discard anyway changes no result.
+   * The result's arrays are views into buffers this expander reuses two calls later.
    */
   expand(slice: Uint8Array, count: number, known?: (hi: number, lo: number) => boolean): SliceResult {
     const m = this.model;
     const n = this.n;
+    const nw = n >>> 2;
     const mw = this.mw;
     const rec = META_FIXED + mw;
     const props = m.properties;
-    let cap = Math.max(64, count * 8);
-    let meta = new Uint32Array(cap * rec);
-    let states = new Uint8Array(cap * n);
+    const buf = this.buffers(Math.max(64, count * 4), count);
+    let meta = buf.meta;
+    let sw = buf.sw;
+    let cap = meta.length / rec;
     let out = 0;
     this.cov = new Float64Array(m.coverPoints.length);
     this.dropped = 0;
-    const parentMasks = new Uint32Array(count * mw);
+    const parentMasks = buf.pm;
     const dst = this.scratch;
+    const dw = this.scratchWords;
     const A = m.actionCount;
+    const trans = this.transProps;
+    const canon = m.canonicalize;
+    const fp = this.fp;
     for (let k = 0; k < count; k++) {
       const src = slice.subarray(k * n, k * n + n);
       this.evaluateInto(src, parentMasks, k * mw);
@@ -136,50 +187,50 @@ export class Expander implements StepContext {
           this.maskDirty = false;
         }
         if (!m.apply(src, a, dst, this)) continue;
-        if (m.canonicalize) m.canonicalize(dst);
-        for (const p of this.transProps) {
+        if (canon !== undefined) canon.call(m, dst);
+        for (let t = 0; t < trans.length; t++) {
+          const p = trans[t]!;
           const prop = props[p]!;
           if (!isStateProperty(prop) && prop.check && !prop.check(src, a, dst)) {
             this.mask[p >>> 5]! |= 1 << (p & 31);
             this.maskDirty = true;
           }
         }
-        fingerprintWords(this.scratchWords, 0, n >>> 2, this.fp);
-        if (known !== undefined && known(this.fp.hi, this.fp.lo)) {
-          let any = 0;
-          for (let w = 0; w < mw; w++) any |= this.mask[w]!;
-          if (any === 0) {
-            this.dropped++;
-            continue;
-          }
+        fingerprintWords(dw, 0, nw, fp);
+        if (known !== undefined && (!this.maskDirty || this.maskEmpty()) && known(fp.hi, fp.lo)) {
+          this.dropped++;
+          continue;
         }
         if (out === cap) {
+          this.grow(buf, out);
+          meta = buf.meta;
+          sw = buf.sw;
           cap *= 2;
-          const m2 = new Uint32Array(cap * rec);
-          m2.set(meta);
-          meta = m2;
-          const s2 = new Uint8Array(cap * n);
-          s2.set(states);
-          states = s2;
         }
         const b = out * rec;
         meta[b] = k;
         meta[b + 1] = a;
-        meta[b + 2] = this.fp.hi;
-        meta[b + 3] = this.fp.lo;
+        meta[b + 2] = fp.hi;
+        meta[b + 3] = fp.lo;
         for (let w = 0; w < mw; w++) meta[b + META_FIXED + w] = this.mask[w]!;
-        states.set(dst, out * n);
+        const o = out * nw;
+        for (let w = 0; w < nw; w++) sw[o + w] = dw[w]!;
         out++;
       }
     }
     return {
       count: out,
       maskWords: mw,
-      meta: meta.slice(0, out * rec),
-      states: states.slice(0, out * n),
+      meta: meta.subarray(0, out * rec),
+      states: buf.states.subarray(0, out * n),
       cover: this.cov,
-      parentMasks,
+      parentMasks: parentMasks.subarray(0, count * mw),
       dropped: this.dropped,
     };
+  }
+
+  private maskEmpty(): boolean {
+    for (let w = 0; w < this.mw; w++) if (this.mask[w] !== 0) return false;
+    return true;
   }
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { SliceResult } from './expand.js';
 import { unpackSlice } from './wire.js';
+import type { TableSnapshot } from '../fpset/fpset.js';
 
 export interface ModelSpec {
   modelId: string;
@@ -22,7 +23,9 @@ export interface ExpandTask {
   slice: ArrayBuffer;
   count: number;
   /** a read-only snapshot of the visited set (states of earlier levels): successors found there are dropped */
-  known: { table: Uint32Array; mask: number } | null;
+  known: TableSnapshot | null;
+  /** properties whose first finding is known: not checked again */
+  found: Uint32Array | null;
 }
 
 /** The package root (the folder with mmcheck's package.json), from this file's location. */
@@ -54,9 +57,9 @@ export class PoolExpander {
     this.pool = new Piscina({ filename: file, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
   }
 
-  async expand(slice: Uint8Array, count: number, known: { table: Uint32Array; mask: number } | null = null): Promise<SliceResult> {
+  async expand(slice: Uint8Array, count: number, known: TableSnapshot | null = null, found: Uint32Array | null = null): Promise<SliceResult> {
     const copy = slice.slice().buffer as ArrayBuffer;
-    const task: ExpandTask = { modelId: this.spec.modelId, configJson: this.configJson, only: this.only, slice: copy, count, known };
+    const task: ExpandTask = { modelId: this.spec.modelId, configJson: this.configJson, only: this.only, slice: copy, count, known, found };
     const buf = (await this.pool.run(task, { transferList: [copy] })) as ArrayBuffer;
     return unpackSlice(buf);
   }

@@ -8,16 +8,26 @@
  */
 import type { Model } from '../model.js';
 import { isStateProperty } from '../property.js';
-import { FingerprintSet, FullStateSet, type VisitedSet } from '../fpset/fpset.js';
+import { BitstateSet, CompactFingerprintSet, FingerprintSet, FullStateSet, type VisitedSet } from '../fpset/fpset.js';
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, maskHas, maskWordsFor, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
+import { packSlice, unpackSlice } from './wire.js';
 import { NO_PARENT, ParentStore } from './store.js';
 import type { BfsSnapshot, CheckpointHooks } from './checkpoint.js';
 
 export type Strategy = 'bfs' | 'dfs' | 'random';
 
 const EMPTY = new Uint8Array(0);
+/** room kept for the trace store's next chunk under a memory budget */
+const STORE_SLACK = 1 << 16;
+
+const yieldToEvents = (): Promise<void> => new Promise((res) => setImmediate(res));
+
+function fmtSize(n: number): string {
+  for (const [u, v] of [['T', 2 ** 40], ['G', 2 ** 30], ['M', 2 ** 20], ['K', 2 ** 10]] as const) if (n >= v && n % v === 0) return `${n / v}${u}`;
+  return `${n}`;
+}
 
 export interface Progress {
   distinct: number;
@@ -41,6 +51,12 @@ export interface SearchOptions {
   properties?: readonly string[];
   /** exact visited set instead of fingerprints */
   fullState?: boolean;
+  /**
+   * Memory budget in bytes for the visited set and the trace store. When the fingerprint table would grow
+   * past it, the search switches to bitstate (a bit array filling what the trace store leaves) and goes on;
+   * completeness is then probabilistic (SearchResult.probabilistic). The trace store filling the rest stops it.
+   */
+  memoryBytes?: number;
   /** stop at the first violation */
   failFast?: boolean;
   /** random: PRNG seed, number of walks (walk length = maxDepth, default 100) */
@@ -52,6 +68,22 @@ export interface SearchOptions {
   progressEveryMs?: number;
   /** bfs only: checkpoints at level boundaries, stop on a signal, resume (src/checker/checkpoint.ts) */
   checkpoint?: CheckpointHooks;
+}
+
+export interface Probabilistic {
+  mode: 'bitstate';
+  /** the budget, bytes */
+  memoryBytes: number;
+  /** distinct states stored exactly (64-bit fingerprints) before the switch */
+  switchedAtStates: number;
+  bitstateBytes: number;
+  bitsPerState: number;
+  /** fraction of the bit array set at the end */
+  fill: number;
+  /** expected number of reachable states wrongly taken as seen (so neither checked nor expanded) */
+  omittedStatesEstimate: number;
+  /** estimated probability that at least one state was omitted: 1 - exp(-omittedStatesEstimate) */
+  omissionProbability: number;
 }
 
 /** A path from an initial state: the init index, then action ids. */
@@ -77,6 +109,8 @@ export interface SearchResult {
   bytesPerState: number;
   /** null when the visited set is exact */
   collisionProbability: number | null;
+  /** set when a memory budget switched the visited set to bitstate: completeness is then probabilistic */
+  probabilistic: Probabilistic | null;
   /** per property: whether it was checked, and its first finding (violation or cover witness) */
   checked: boolean[];
   findings: (Path | null)[];
@@ -84,8 +118,9 @@ export interface SearchResult {
 }
 
 class Run {
-  readonly visited: VisitedSet;
-  readonly store = new ParentStore();
+  visited: VisitedSet;
+  probabilistic: Probabilistic | null = null;
+  readonly store: ParentStore;
   readonly findings: (Path | null)[];
   readonly checked: boolean[];
   readonly coverage: Float64Array;
@@ -104,7 +139,8 @@ class Run {
 
   constructor(readonly model: Model, readonly opts: SearchOptions) {
     const shared = (opts.workers ?? 1) > 1;
-    this.visited = opts.fullState ? new FullStateSet(model.stateBytes) : new FingerprintSet(1 << 16, 0.75, shared);
+    this.visited = opts.fullState ? new FullStateSet(model.stateBytes) : new CompactFingerprintSet(1 << 16, shared);
+    this.store = new ParentStore(model.actionCount);
     const only = opts.properties ? new Set(opts.properties) : null;
     this.checked = model.properties.map((p) => !only || only.has(p.name) || p.kind === 'kernel-assertion');
     this.findings = model.properties.map(() => null);
@@ -112,8 +148,13 @@ class Run {
     this.isState = model.properties.map(isStateProperty);
     this.isAssert = model.properties.map((p) => p.kind === 'kernel-assertion');
     this.maskWords = maskWordsFor(model);
+    this.found = new Uint32Array(this.maskWords);
   }
   readonly maskWords: number;
+  /** bit p: property p has its first finding (later ones are ignored, so expanders may skip checking it) */
+  readonly found: Uint32Array;
+  /** set when `found` gained a bit; the search hands the new mask to its expanders */
+  foundChanged = false;
 
   /**
    * Record the property bits (words[at..]) of a transition or of a state; the
@@ -121,12 +162,14 @@ class Run {
    */
   note(words: Uint32Array, at: number, wantState: boolean, path: () => Path): void {
     let any = 0;
-    for (let w = 0; w < this.maskWords; w++) any |= words[at + w]!;
+    for (let w = 0; w < this.maskWords; w++) any |= words[at + w]! & ~this.found[w]!;
     if (any === 0) return;
     const f = this.findings;
     for (let p = 0; p < f.length; p++) {
       if (f[p] !== null || this.isState[p] !== wantState || (words[at + (p >>> 5)]! & (1 << (p & 31))) === 0) continue;
       f[p] = path();
+      this.found[p >>> 5]! |= 1 << (p & 31);
+      this.foundChanged = true;
       if (this.opts.failFast && this.model.properties[p]!.kind !== 'sometimes') {
         this.stopped = true;
         this.cut = 'stopped at the first violation';
@@ -145,6 +188,35 @@ class Run {
   /** State findings of states `first..first+count-1` (ids) from their evaluated masks. */
   noteStates(masks: Uint32Array, mw: number, count: number, idOf: (j: number) => number): void {
     for (let j = 0; j < count && !this.stopped; j++) this.note(masks, j * mw, true, () => this.store.pathTo(idOf(j)));
+  }
+
+  /**
+   * Insert into the visited set, within the memory budget: a fingerprint table that would grow past it is
+   * replaced by a bitstate array; a trace store that would not fit stops the search.
+   */
+  add(buf: Uint8Array, hi: number, lo: number, off = 0): boolean {
+    const budget = this.opts.memoryBytes;
+    if (budget !== undefined) {
+      const v = this.visited;
+      if (v instanceof CompactFingerprintSet && v.atLimit && v.nextBytes() + this.store.bytes + STORE_SLACK > budget) this.toBitstate(v, budget);
+      if (this.store.bytes + STORE_SLACK + this.visited.bytes > budget && !this.stopped) {
+        this.stopped = true;
+        this.cut = `memory budget reached (--memory ${fmtSize(budget)}): no room left for the trace store`;
+      }
+    }
+    return this.visited.add(buf, hi, lo, off);
+  }
+
+  private toBitstate(v: CompactFingerprintSet, budget: number): void {
+    // the bit array takes half of what the trace store leaves; the store grows into the other half
+    const bytes = Math.max(4096, Math.floor((budget - this.store.bytes - STORE_SLACK) / 2));
+    const b = new BitstateSet(bytes);
+    b.absorb(v);
+    this.visited = b;
+    this.probabilistic = {
+      mode: 'bitstate', memoryBytes: budget, switchedAtStates: v.size, bitstateBytes: b.bytes, bitsPerState: BitstateSet.K,
+      fill: 0, omittedStatesEstimate: 0, omissionProbability: 0,
+    };
   }
 
   full(): boolean {
@@ -192,9 +264,15 @@ class Run {
     const seconds = (Date.now() - this.start) / 1000;
     const distinct = this.visited.size;
     const bytes = this.visited.bytes + this.store.bytes;
+    const prob = this.probabilistic;
+    if (prob && this.visited instanceof BitstateSet) {
+      prob.fill = this.visited.fill;
+      prob.omittedStatesEstimate = this.visited.omittedEstimate;
+      prob.omissionProbability = 1 - Math.exp(-this.visited.omittedEstimate);
+    }
     return {
       strategy: this.opts.strategy ?? 'bfs',
-      exhaustive: exhaustive && this.cut === null,
+      exhaustive: exhaustive && this.cut === null && prob === null,
       cut: this.cut,
       distinct,
       transitions: this.transitions,
@@ -204,7 +282,8 @@ class Run {
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       visitedBytes: bytes,
       bytesPerState: distinct > 0 ? bytes / distinct : 0,
-      collisionProbability: this.visited.exact ? null : collisionProbability(distinct),
+      collisionProbability: this.visited.exact ? null : collisionProbability(prob ? prob.switchedAtStates : distinct),
+      probabilistic: prob,
       checked: this.checked,
       findings: this.findings,
       coverage: Array.from(this.coverage),
@@ -221,7 +300,7 @@ function seed(run: Run): { ids: number[]; states: Uint8Array[] } {
     s.set(s0);
     run.model.canonicalize?.(s);
     const fp = fingerprint(s);
-    if (!run.visited.add(s, fp.hi, fp.lo)) return;
+    if (!run.add(s, fp.hi, fp.lo)) return;
     const id = run.store.push(NO_PARENT, i);
     ids.push(id);
     states.push(s);
@@ -245,25 +324,27 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   let pool: PoolExpander | null = null;
   if (workers > 1) {
     if (!opts.spec) throw new Error('parallel search needs a model spec');
-    pool = new PoolExpander(opts.spec, workers, opts.properties ? [...opts.properties] : null);
+    // the main thread is one of the workers: it merges, and expands slices from the end of the level while it waits
+    pool = new PoolExpander(opts.spec, workers - 1, opts.properties ? [...opts.properties] : null);
   }
   const n = model.stateBytes;
-  const visited = run.visited;
   // Dropping known successors in the expander saves copying them out; a run that may stop
   // mid-slice (state bound, fail-fast) counts transitions one by one instead, so the count
   // at the stop is the same for any number of workers.
-  const known = opts.maxStates === undefined && !opts.failFast ? (hi: number, lo: number) => visited.has(hi, lo) : undefined;
+  const known = opts.maxStates === undefined && !opts.failFast ? (hi: number, lo: number) => run.visited.has(hi, lo) : undefined;
   // Parallel: workers drop successors stored in earlier levels, reading a snapshot of the shared
   // visited set; the merge dedupes the level in a set of its own and inserts it at the level's end,
   // so the shared table never changes while workers read it.
-  const levelled = pool !== null && known !== undefined && visited instanceof FingerprintSet;
+  // (Not under a memory budget: the switch to bitstate must come at the same insertion for any worker count.)
+  let levelled = pool !== null && known !== undefined && run.visited instanceof CompactFingerprintSet && opts.memoryBytes === undefined;
   const levelSet = new FingerprintSet(1 << 12);
   let levelFps = new Uint32Array(1 << 12);
   const flushLevel = () => {
-    for (let i = 0; i < run.pending; i++) visited.add(EMPTY, levelFps[2 * i]!, levelFps[2 * i + 1]!);
+    for (let i = 0; i < run.pending; i++) run.add(EMPTY, levelFps[2 * i]!, levelFps[2 * i + 1]!);
     run.pending = 0;
     levelSet.clear();
   };
+  let foundNow: Uint32Array | null = null;
   try {
     const ck = opts.checkpoint;
     const start = ck?.resume ? resumeRun(run, ck.resume) : seedFrontier(run);
@@ -300,28 +381,73 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       levelCount = count;
       levelFrontier = frontier;
       merged = 0;
-      const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(8192, Math.max(256, Math.ceil(count / (workers * 8)))) : 2048));
-      // Dispatch all slices (the pool queues them); merge strictly in slice order.
-      const pending: Promise<SliceResult>[] = [];
-      const snapshot = levelled ? (visited as FingerprintSet).snapshot() : null;
+      const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(4096, Math.max(128, Math.ceil(count / (workers * 16)))) : 2048));
+      // Pool threads take slices from the front, a few ahead; the main thread merges strictly in slice order
+      // and, while the next slice to merge is not back, expands slices itself from the back of the level.
+      const slots: (Promise<SliceResult> | SliceResult | undefined)[] = [];
+      const ready: boolean[] = [];
+      levelled = levelled && run.visited instanceof CompactFingerprintSet; // a memory budget may have switched it to bitstate
+      const snapshot = levelled ? (run.visited as CompactFingerprintSet).snapshot() : null;
       const dispatch = (k: number): Promise<SliceResult> => {
         const from = k * slice;
         const c = Math.min(slice, count - from);
         const view = frontier.subarray(from * n, (from + c) * n);
-        return pool ? pool.expand(view, c, snapshot) : Promise.resolve(local.expand(view, c, known));
+        if (run.foundChanged) {
+          run.foundChanged = false;
+          local.setFound(run.found);
+          foundNow = run.found.slice();
+        }
+        if (!pool) return Promise.resolve(local.expand(view, c, known));
+        return pool.expand(view, c, snapshot, foundNow).then((r) => {
+          ready[k] = true;
+          return r;
+        });
+      };
+      /** the main thread's share: slice k expanded here, copied out of the expander's reused buffers */
+      const steal = (k: number): SliceResult => {
+        const from = k * slice;
+        const c = Math.min(slice, count - from);
+        if (run.foundChanged) {
+          run.foundChanged = false;
+          local.setFound(run.found);
+          foundNow = run.found.slice();
+        }
+        // the same drops as the pool's (successors stored in earlier levels), or none
+        return unpackSlice(packSlice(local.expand(frontier.subarray(from * n, (from + c) * n), c, levelled ? known : undefined), n));
       };
       const slices = Math.ceil(count / slice);
-      const window = pool ? workers * 16 : 1;
+      const nw = n >>> 2;
+      const window = pool ? (workers - 1) * 3 : 1;
       let nextOut = 0;
+      let tail = slices - 1; // slices above tail were taken by the main thread
+      let inFlight = 0;
       const fill = () => {
-        while (nextOut < slices && pending.length < window) pending.push(dispatch(nextOut++));
+        while (nextOut <= tail && inFlight < window) {
+          slots[nextOut] = dispatch(nextOut);
+          nextOut++;
+          inFlight++;
+        }
       };
       let next = new Uint8Array(Math.min(Math.max(1, count) * 2, 1 << 16) * n);
+      let nextWords = new Uint32Array(next.buffer);
       let nextCount = 0;
       const nextBase = run.store.size;
       fill();
       for (let k = 0; k < slices && !run.stopped; k++) {
-        const r = await pending.shift()!;
+        if (pool) while (slots[k] === undefined || (!ready[k] && slots[k] instanceof Promise)) {
+          if (slots[k] === undefined && k > tail) throw new Error('bfs: slice neither dispatched nor taken');
+          if (tail >= nextOut && tail > k) {
+            slots[tail] = steal(tail);
+            tail--;
+            await yieldToEvents(); // let finished pool results in (their promises settle only between tasks)
+          } else if (slots[k] === undefined) fill();
+          else break;
+        }
+        const got = slots[k]!;
+        const wasPooled = got instanceof Promise;
+        const r = await got;
+        slots[k] = undefined;
+        if (wasPooled) inFlight--;
         fill();
         run.addCover(r.cover);
         run.transitions += r.dropped;
@@ -329,6 +455,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         merged = Math.min(count, (k + 1) * slice);
         if (run.stopped) break;
         const rec = META_FIXED + r.maskWords;
+        const rWords = new Uint32Array(r.states.buffer, r.states.byteOffset, r.states.byteLength >>> 2);
         for (let j = 0; j < r.count; j++) {
           const b = j * rec;
           const parent = base + k * slice + r.meta[b]!;
@@ -344,7 +471,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           const hi = r.meta[b + 2]!;
           const lo = r.meta[b + 3]!;
           if (levelled) {
-            if (visited.has(hi, lo) || !levelSet.add(r.states, hi, lo)) continue;
+            if (run.visited.has(hi, lo) || !levelSet.add(r.states, hi, lo)) continue;
             if (2 * run.pending + 2 > levelFps.length) {
               const g = new Uint32Array(levelFps.length * 2);
               g.set(levelFps);
@@ -353,14 +480,15 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
             levelFps[2 * run.pending] = hi;
             levelFps[2 * run.pending + 1] = lo;
             run.pending++;
-          } else if (!visited.add(r.states, hi, lo, j * n)) continue;
+          } else if (!run.add(r.states, hi, lo, j * n)) continue;
           run.store.push(parent, action);
           if ((nextCount + 1) * n > next.length) {
             const g = new Uint8Array(next.length * 2);
             g.set(next);
             next = g;
+            nextWords = new Uint32Array(g.buffer);
           }
-          next.set(r.states.subarray(j * n, j * n + n), nextCount * n);
+          for (let w = 0, from = j * nw, to = nextCount * nw; w < nw; w++) nextWords[to + w] = rWords[from + w]!;
           nextCount++;
           if (run.stopped || run.full()) break;
         }
@@ -374,14 +502,14 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       }
       if (ck && mark && !run.stopped && ck.interrupted()) {
         // abandon the level: checkpoint its start, leaving out the states it added
-        await Promise.allSettled(pending);
+        await Promise.allSettled(slots.filter((x) => x instanceof Promise));
         if (!mark.written) ck.write(snapshotRun(run, frontier, base, count, mark, levelStates(next, nextCount, n)));
         return interruptedResult(run, workers);
       }
       flushLevel();
       if (run.stopped) {
         // keep pending worker results from leaking as unhandled rejections
-        await Promise.allSettled(pending);
+        await Promise.allSettled(slots.filter((x) => x instanceof Promise));
         leftover = { states: next, count: nextCount, base: nextBase };
         break;
       }
@@ -429,7 +557,7 @@ interface LevelMark {
 }
 
 function visitedCapacity(v: VisitedSet): number {
-  return v instanceof FingerprintSet || v instanceof FullStateSet ? v.capacity : 0;
+  return v instanceof FingerprintSet || v instanceof CompactFingerprintSet || v instanceof FullStateSet ? v.capacity : 0;
 }
 
 function markLevel(run: Run): LevelMark {
@@ -463,9 +591,9 @@ function snapshotRun(run: Run, frontier: Uint8Array, base: number, count: number
   const store = run.store.exportEntries(at.storeSize);
   let visited: BfsSnapshot['visited'];
   if (v instanceof FullStateSet) visited = { kind: 'full', ...v.exportStates(at.visitedSize), capacity: at.visitedCapacity };
-  else if (v instanceof FingerprintSet)
+  else if (v instanceof FingerprintSet || v instanceof CompactFingerprintSet)
     visited = { kind: 'fingerprints', pairs: v.exportFps(skip ? (hi, lo) => skip.has(hi, lo) : undefined), capacity: at.visitedCapacity };
-  else throw new Error('checkpoint: unsupported visited set');
+  else throw new Error('checkpoint: unsupported visited set (a bitstate run under --memory cannot be checkpointed)');
   return {
     elapsedMs: at.elapsedMs,
     depth: at.depth,
@@ -483,12 +611,16 @@ function snapshotRun(run: Run, frontier: Uint8Array, base: number, count: number
 function resumeRun(run: Run, s: BfsSnapshot): { frontier: Uint8Array; base: number; count: number } {
   const v = run.visited;
   if (s.visited.kind === 'full' && v instanceof FullStateSet) v.importStates(s.visited.states, s.visited.fps, s.visited.capacity);
-  else if (s.visited.kind === 'fingerprints' && v instanceof FingerprintSet) v.importFps(s.visited.pairs, s.visited.capacity);
+  else if (s.visited.kind === 'fingerprints' && (v instanceof FingerprintSet || v instanceof CompactFingerprintSet)) v.importFps(s.visited.pairs, s.visited.capacity);
   else throw new Error('checkpoint: visited set kind does not match the run');
   run.store.importEntries(s.store.parents, s.store.actions, s.store.capacity);
   run.transitions = s.transitions;
   run.depth = s.depth;
-  s.findings.forEach((f, i) => (run.findings[i] = f));
+  s.findings.forEach((f, i) => {
+    run.findings[i] = f;
+    if (f !== null) run.found[i >>> 5]! |= 1 << (i & 31);
+  });
+  run.foundChanged = true;
   run.coverage.set(s.coverage);
   run.start = Date.now() - s.elapsedMs;
   return { frontier: s.frontier, base: s.base, count: s.count };
@@ -526,6 +658,10 @@ async function dfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       run.note(ex.evaluate(top.s, 1), 0, true, () => run.store.pathTo(top.id));
       continue;
     }
+    if (run.foundChanged) {
+      run.foundChanged = false;
+      ex.setFound(run.found);
+    }
     const r = ex.expand(top.s, 1);
     run.addCover(r.cover);
     run.note(r.parentMasks, 0, true, () => run.store.pathTo(top.id));
@@ -541,7 +677,7 @@ async function dfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         return p;
       });
       if (run.stopped || run.hasAssert(r.meta, b)) continue;
-      if (!run.visited.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
+      if (!run.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
       const st = r.states.slice(j * n, j * n + n);
       const id = run.store.push(top.id, action);
       fresh.push({ id, depth: top.depth + 1, s: st });
@@ -590,6 +726,10 @@ async function random(model: Model, opts: SearchOptions): Promise<SearchResult> 
         run.note(ex.evaluate(s, 1), 0, true, () => here);
         break;
       }
+      if (run.foundChanged) {
+        run.foundChanged = false;
+        ex.setFound(run.found);
+      }
       const r = ex.expand(s, 1); // evaluates s too
       run.addCover(r.cover);
       run.note(r.parentMasks, 0, true, () => here);
@@ -602,7 +742,7 @@ async function random(model: Model, opts: SearchOptions): Promise<SearchResult> 
       run.note(r.meta, b + META_FIXED, false, () => ({ init: path.init, actions: [...path.actions, action] }));
       if (run.hasAssert(r.meta, b)) break;
       const st = r.states.slice(j * n, j * n + n);
-      if (run.visited.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) run.store.push(NO_PARENT, 0); // byte accounting; walks carry their own paths
+      if (run.add(st, r.meta[b + 2]!, r.meta[b + 3]!)) run.store.push(NO_PARENT, 0); // byte accounting; walks carry their own paths
       path.actions.push(action);
       if (step + 1 > run.depth) run.depth = step + 1;
       s = st;

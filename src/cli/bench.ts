@@ -32,7 +32,10 @@ export function benchCommand(): Command {
 }
 
 function header(workers: number): string {
-  const h = ['configuration', 'distinct', 'transitions', '1w s', '1w states/s', `${workers}w s`, `${workers}w states/s`, 'B/state', 'peak RSS 1w', 'SPIN distinct', 'SPIN s', 'SPIN states/s', '1w/SPIN'];
+  const h = [
+    'configuration', 'distinct', 'transitions', '1w s', '1w states/s', `${workers}w s`, `${workers}w states/s`, `${workers}w/1w`, 'B/state', 'peak RSS 1w',
+    'SPIN distinct', 'SPIN s', 'SPIN states/s', '1w/SPIN states/s', `SPIN/${workers}w wall`, 'symmetry: distinct', 'transitions', 's', 'same verdicts',
+  ];
   return h.join(' | ') + '\n' + h.map(() => '---').join(' | ') + '\n';
 }
 
@@ -46,12 +49,18 @@ function line(r: BenchRow): string {
     fmtInt(r.one.statesPerSec),
     r.many ? r.many.seconds.toFixed(2) : '-',
     r.many ? fmtInt(r.many.statesPerSec) : '-',
+    r.many && r.many.seconds > 0 ? (r.one.seconds / r.many.seconds).toFixed(2) : '-',
     r.one.bytesPerState.toFixed(1),
     fmtBytes(r.one.peakRssBytes),
-    spin ? fmtInt(spin.distinct) : r.spin ? 'skipped' : '-',
-    spin ? spin.seconds.toFixed(2) : '-',
+    spin ? (spin.finished ? '' : '>') + fmtInt(spin.distinct) : r.spin ? 'skipped' : '-',
+    spin ? (spin.finished ? '' : '>') + spin.seconds.toFixed(2) + (spin.finished ? '' : ' (unfinished)') : '-',
     spin ? fmtInt(spin.statesPerSec) : '-',
     r.ratio !== null ? r.ratio.toFixed(2) : '-',
+    r.wallRatio !== null ? (spin && !spin.finished ? '>' : '') + r.wallRatio.toFixed(2) : '-',
+    r.reduced ? fmtInt(r.reduced.distinct) : '-',
+    r.reduced ? fmtInt(r.reduced.transitions) : '-',
+    r.reduced ? r.reduced.seconds.toFixed(2) : '-',
+    r.reduced ? (r.reduced.sameVerdicts ? 'yes' : 'NO') : '-',
   ];
   return cells.join(' | ') + '\n';
 }

@@ -10,7 +10,7 @@ import { stderrProgress } from '../report/progress.js';
 import { createModel } from '../../models/registry.js';
 import { checkpointKey } from '../checker/checkpoint.js';
 import { DEFAULT_CHECKPOINT_EVERY, interruptedExit, makeCheckpointer } from './checkpointing.js';
-import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, listArg, numArg, workersArg } from './common.js';
+import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, listArg, numArg, sizeArg, workersArg } from './common.js';
 
 export const DEFAULT_MODEL = 'thp';
 
@@ -26,6 +26,7 @@ export interface ModelOpts {
   predicate?: Record<string, string>;
   /** mmcheck compare's two sides (thp: kvm_huge) */
   compare?: { a: string; b: string };
+  symmetry?: string[];
 }
 
 /** The model's config is exactly what the user gave; each model validates its own keys. */
@@ -41,6 +42,7 @@ export function modelConfig(o: ModelOpts): Record<string, unknown> {
   // predicate files resolve against the current directory, so worker threads and saved traces find them
   if (o.compare !== undefined) c.compare = o.compare;
   if (o.predicate !== undefined) c.predicate = Object.fromEntries(Object.entries(o.predicate).map(([k, f]) => [k, resolve(f)]));
+  if (o.symmetry !== undefined) c.symmetry = o.symmetry;
   return c;
 }
 
@@ -54,7 +56,8 @@ export function addModelOptions(cmd: Command): Command {
     .option('--set <hook=variant>', 'override one decision point (repeatable), e.g. reuse=R46', collectPairs)
     .option('--predicate <hook=file>', 'replace a decision point by your own TypeScript/JavaScript module (thp: kvm_huge=./mine.ts)', collectPairs)
     .option('--profile <name>', 'model preset world (thp: full, thp-core, shmem)')
-    .option('--bound <name=n>', 'model pool bound (repeatable; thp: thps, smalls, refs)', collectPairs);
+    .option('--bound <name=n>', 'model pool bound (repeatable; thp: thps, smalls, refs)', collectPairs)
+    .option('--symmetry <list>', 'symmetry reductions, comma-separated (thp: smalls); fewer states, same verdicts', listArg);
 }
 
 export function checkCommand(): Command {
@@ -69,6 +72,7 @@ export function checkCommand(): Command {
     .option('--seed <n>', 'random simulation seed', intArg(0, 0xffffffff), 1)
     .option('--walks <n>', 'random simulation: number of walks', intArg(1), 1000)
     .option('--full-state', 'exact visited set (no fingerprint collisions; more memory)')
+    .option('--memory <size>', 'memory budget for the visited set and traces (e.g. 512M, 2G): past it, go on as bitstate (probabilistic)', sizeArg)
     .option('--fail-fast', 'stop at the first violation')
     .option('--json', 'print one JSON object on stdout (same as --format json)')
     .addOption(new Option('--format <f>', 'output format').choices(['text', 'json', 'dot']).default('text'))
@@ -101,6 +105,7 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
   }
   if (o.strategy !== 'bfs' && o.workers > 1) failUsage(new UsageError(`--workers > 1 needs --strategy bfs (got ${o.strategy})`));
   if (o.resume && !o.checkpoint) failUsage(new UsageError('--resume needs --checkpoint <file>'));
+  if (o.checkpoint && o.memory !== undefined) failUsage(new UsageError('--checkpoint and --memory cannot be combined: a run that may switch to bitstate is not checkpointed'));
   if (o.checkpoint && o.strategy !== 'bfs') failUsage(new UsageError(`--checkpoint needs --strategy bfs (got ${o.strategy})`));
   const searchOpts = {
     strategy: o.strategy as Strategy,
@@ -143,6 +148,7 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
     timeoutSec: o.timeout,
     properties: o.property,
     fullState: Boolean(o.fullState),
+    memoryBytes: o.memory,
     failFast: Boolean(o.failFast),
     seed: o.seed,
     walks: o.walks,

@@ -1,6 +1,7 @@
 /** Shared CLI plumbing: argument parsers that fail with one line and exit 2. */
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../model.js';
+import { parseSize } from '../fpset/fpset.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
@@ -22,6 +23,14 @@ export function numArg(minExclusive: number) {
     if (n <= minExclusive) throw new InvalidArgumentError(`must be greater than ${minExclusive}, got ${n}.`);
     return n;
   };
+}
+
+/** `--memory 2G`: bytes (units B, K, M, G, T, powers of 1024; KB, KiB and the like accepted) */
+export function sizeArg(v: string): number {
+  const n = parseSize(v);
+  if (n === null) throw new InvalidArgumentError(`expected a size such as 512M or 2G, got '${v}'.`);
+  if (n < 1 << 20) throw new InvalidArgumentError(`must be at least 1M, got '${v}'.`);
+  return n;
 }
 
 /** `--workers N|auto` */

@@ -50,7 +50,15 @@ export class FingerprintSet implements VisitedSet {
   }
 
   has(hi: number, lo: number): boolean {
-    return tableHas(this.table, this.mask, hi, lo);
+    const t = this.table;
+    let i = slot(hi, lo, this.mask);
+    for (;;) {
+      const h = t[2 * i]!;
+      const l = t[2 * i + 1]!;
+      if (h === 0 && l === 0) return false;
+      if (h === hi && l === lo) return true;
+      i = (i + 1) & this.mask;
+    }
   }
 
   /** Empty the set, keeping its capacity. */
@@ -60,8 +68,8 @@ export class FingerprintSet implements VisitedSet {
   }
 
   /** The table for readers in other threads; valid until the next insertion that grows it. */
-  snapshot(): { table: Uint32Array; mask: number } {
-    return { table: this.table, mask: this.mask };
+  snapshot(): TableSnapshot {
+    return { table: this.table, cap: this.mask + 1, pow2: true };
   }
 
   /** Slots in the table (checkpoints restore the same capacity, so growth happens at the same points). */
@@ -71,18 +79,7 @@ export class FingerprintSet implements VisitedSet {
 
   /** The stored fingerprints as (hi, lo) pairs, for a checkpoint; `skip` leaves some out. */
   exportFps(skip?: (hi: number, lo: number) => boolean): Uint32Array {
-    const t = this.table;
-    const out = new Uint32Array(this.count * 2);
-    let k = 0;
-    for (let i = 0; i < t.length; i += 2) {
-      const h = t[i]!;
-      const l = t[i + 1]!;
-      if ((h !== 0 || l !== 0) && !(skip && skip(h, l))) {
-        out[k++] = h;
-        out[k++] = l;
-      }
-    }
-    return out.subarray(0, k);
+    return storedPairs(this.table, this.count, skip);
   }
 
   /** Replace the contents with these (hi, lo) pairs, in a table of `capacity` slots (from exportFps / capacity). */
@@ -132,16 +129,169 @@ export class FingerprintSet implements VisitedSet {
   }
 }
 
-/** Membership in a FingerprintSet's table (also from a worker thread, over a shared snapshot). */
-export function tableHas(t: Uint32Array, mask: number, hi: number, lo: number): boolean {
-  let i = slot(hi, lo, mask);
+/** A read-only view of a fingerprint table for other threads: (hi, lo) pairs, `cap` slots, (0,0) empty. */
+export interface TableSnapshot {
+  table: Uint32Array;
+  /** slots; a slot's home is homeSlot(hi, lo, cap) */
+  cap: number;
+  /** true: power-of-two table probed from `slot()` (FingerprintSet); false: homeSlot (CompactFingerprintSet) */
+  pow2: boolean;
+}
+
+/** Membership in a snapshot of a FingerprintSet or CompactFingerprintSet table (also from a worker thread). */
+export function tableHas(snap: TableSnapshot, hi: number, lo: number): boolean {
+  const t = snap.table;
+  const cap = snap.cap;
+  let i = snap.pow2 ? slot(hi, lo, cap - 1) : homeSlot(hi, lo, cap);
   for (;;) {
     const h = t[2 * i]!;
     const l = t[2 * i + 1]!;
     if (h === 0 && l === 0) return false;
     if (h === hi && l === lo) return true;
-    i = (i + 1) & mask;
+    if (++i === cap) i = 0;
   }
+}
+
+/**
+ * The engine's visited set: (hi, lo) pairs in one Uint32Array, linear probing, (0,0) empty, like
+ * FingerprintSet, but any capacity (a slot's home is a multiply-shift of the hash, not a mask), kept up to
+ * 85% full and grown by a quarter, so the table costs 9.4 to 11.8 bytes a state, never 21 as a doubling
+ * table at 3/4 does just after it grows.
+ */
+export class CompactFingerprintSet implements VisitedSet {
+  private table: Uint32Array;
+  private cap: number;
+  private count = 0;
+  private limit: number;
+  readonly exact = false;
+  static readonly MAX_LOAD = 0.85;
+  static readonly GROWTH = 1.25;
+
+  constructor(initialCapacity = 1 << 16, private readonly shared = false) {
+    this.cap = Math.max(16, Math.ceil(initialCapacity / 16) * 16);
+    this.table = this.alloc(this.cap * 2);
+    this.limit = Math.floor(this.cap * CompactFingerprintSet.MAX_LOAD);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.table.byteLength;
+  }
+
+  /** slots in the table now */
+  get capacity(): number {
+    return this.cap;
+  }
+
+  add(_buf: Uint8Array, hi: number, lo: number): boolean {
+    if (this.count >= this.limit) this.grow();
+    return this.insert(hi, lo);
+  }
+
+  has(hi: number, lo: number): boolean {
+    const t = this.table;
+    const cap = this.cap;
+    let i = homeSlot(hi, lo, cap);
+    for (;;) {
+      const h = t[2 * i]!;
+      const l = t[2 * i + 1]!;
+      if (h === 0 && l === 0) return false;
+      if (h === hi && l === lo) return true;
+      if (++i === cap) i = 0;
+    }
+  }
+
+  snapshot(): TableSnapshot {
+    return { table: this.table, cap: this.cap, pow2: false };
+  }
+
+  /** The stored fingerprints as (hi, lo) pairs, for a checkpoint; `skip` leaves some out. */
+  exportFps(skip?: (hi: number, lo: number) => boolean): Uint32Array {
+    return storedPairs(this.table, this.count, skip);
+  }
+
+  /** Replace the contents with these (hi, lo) pairs, in a table of `capacity` slots (from exportFps / capacity). */
+  importFps(pairs: Uint32Array, capacity: number): void {
+    let cap = Math.max(16, capacity);
+    while (Math.floor(cap * CompactFingerprintSet.MAX_LOAD) < pairs.length / 2) cap = nextCap(cap);
+    this.cap = cap;
+    this.table = this.alloc(cap * 2);
+    this.limit = Math.floor(cap * CompactFingerprintSet.MAX_LOAD);
+    this.count = 0;
+    for (let i = 0; i < pairs.length; i += 2) this.insert(pairs[i]!, pairs[i + 1]!);
+  }
+
+  /** Bytes the table would take after its next growth (memory budgets). */
+  nextBytes(): number {
+    return nextCap(this.cap) * 8;
+  }
+
+  /** true when the next insertion of a new state grows the table */
+  get atLimit(): boolean {
+    return this.count >= this.limit;
+  }
+
+  private alloc(words: number): Uint32Array {
+    return this.shared ? new Uint32Array(new SharedArrayBuffer(words * 4)) : new Uint32Array(words);
+  }
+
+  private insert(hi: number, lo: number): boolean {
+    const t = this.table;
+    const cap = this.cap;
+    let i = homeSlot(hi, lo, cap);
+    for (;;) {
+      const h = t[2 * i]!;
+      const l = t[2 * i + 1]!;
+      if (h === 0 && l === 0) {
+        t[2 * i] = hi;
+        t[2 * i + 1] = lo;
+        this.count++;
+        return true;
+      }
+      if (h === hi && l === lo) return false;
+      if (++i === cap) i = 0;
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.cap = nextCap(this.cap);
+    this.table = this.alloc(this.cap * 2);
+    this.limit = Math.floor(this.cap * CompactFingerprintSet.MAX_LOAD);
+    this.count = 0;
+    for (let i = 0; i < old.length; i += 2) {
+      const h = old[i]!;
+      const l = old[i + 1]!;
+      if (h !== 0 || l !== 0) this.insert(h, l);
+    }
+  }
+}
+
+/** The non-empty (hi, lo) slots of an open-addressing table, in slot order. */
+function storedPairs(t: Uint32Array, count: number, skip?: (hi: number, lo: number) => boolean): Uint32Array {
+  const out = new Uint32Array(count * 2);
+  let k = 0;
+  for (let i = 0; i < t.length; i += 2) {
+    const h = t[i]!;
+    const l = t[i + 1]!;
+    if ((h !== 0 || l !== 0) && !(skip && skip(h, l))) {
+      out[k++] = h;
+      out[k++] = l;
+    }
+  }
+  return out.subarray(0, k);
+}
+
+function nextCap(cap: number): number {
+  return Math.ceil((cap * CompactFingerprintSet.GROWTH) / 16) * 16;
+}
+
+/** Home slot in a table of `cap` slots: the high bits of a 32-bit mix, scaled (any cap below 2^31). */
+export function homeSlot(hi: number, lo: number, cap: number): number {
+  return Math.floor(((lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0) * cap * 2.3283064365386963e-10);
 }
 
 /** Exact set: states kept in an arena, indexed by fingerprint, compared byte for byte. */
@@ -255,4 +405,103 @@ export class FullStateSet implements VisitedSet {
 
 function slot(hi: number, lo: number, mask: number): number {
   return (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+}
+
+/**
+ * Bitstate (SPIN's supertrace; a Bloom filter): K bits a state, set from the
+ * 64-bit fingerprint by double hashing, in a bit array of a fixed size. A
+ * state whose K bits are all set already is taken as seen, which may omit a
+ * state never visited: the set keeps a running estimate of how many were
+ * omitted (the sum, over insertions, of the chance that all K bits of a new
+ * state were set already: fill^K).
+ */
+export class BitstateSet implements VisitedSet {
+  private readonly bits: Uint32Array;
+  private readonly m: number;
+  private count = 0;
+  private setBits = 0;
+  /** expected number of states wrongly taken as seen so far */
+  omittedEstimate = 0;
+  readonly exact = false;
+  static readonly K = 3;
+
+  constructor(bytes: number) {
+    const words = Math.max(64, Math.floor(bytes / 4));
+    this.bits = new Uint32Array(words);
+    this.m = words * 32;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.bits.byteLength;
+  }
+
+  /** fraction of bits set */
+  get fill(): number {
+    return this.setBits / this.m;
+  }
+
+  add(_buf: Uint8Array, hi: number, lo: number): boolean {
+    const m = this.m;
+    const step = ((lo >>> 0) % (m - 1)) + 1;
+    let idx = (hi >>> 0) % m;
+    let fresh = false;
+    for (let i = 0; i < BitstateSet.K; i++) {
+      const w = idx >>> 5;
+      const b = 1 << (idx & 31);
+      if ((this.bits[w]! & b) === 0) {
+        this.bits[w]! |= b;
+        this.setBits++;
+        fresh = true;
+      }
+      idx += step;
+      if (idx >= m) idx -= m;
+    }
+    if (fresh) {
+      this.count++;
+      // the chance this new state's K bits had all been set (it would have been omitted)
+      this.omittedEstimate += this.fill ** BitstateSet.K;
+    }
+    return fresh;
+  }
+
+  has(hi: number, lo: number): boolean {
+    const m = this.m;
+    const step = ((lo >>> 0) % (m - 1)) + 1;
+    let idx = (hi >>> 0) % m;
+    for (let i = 0; i < BitstateSet.K; i++) {
+      if ((this.bits[idx >>> 5]! & (1 << (idx & 31))) === 0) return false;
+      idx += step;
+      if (idx >= m) idx -= m;
+    }
+    return true;
+  }
+
+  /** Insert every fingerprint of a compact table (the switch from exact fingerprints to bitstate). */
+  absorb(set: CompactFingerprintSet): void {
+    const { table } = set.snapshot();
+    const before = this.count;
+    for (let i = 0; i < table.length; i += 2) {
+      const h = table[i]!;
+      const l = table[i + 1]!;
+      if (h !== 0 || l !== 0) this.add(EMPTY_BUF, h, l);
+    }
+    // they were distinct states (their bits may overlap): counted as such, and not as omissions
+    this.count = before + set.size;
+    this.omittedEstimate = 0;
+  }
+}
+
+const EMPTY_BUF = new Uint8Array(0);
+
+/** Parse a memory size: a number with an optional unit (B, K/KB/KiB, M, G, T; powers of 1024). Null when malformed. */
+export function parseSize(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b)?\s*$/i.exec(text);
+  if (!m) return null;
+  const units: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+  const n = Number(m[1]) * (m[2] ? units[m[2].toLowerCase()]! : 1);
+  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : null;
 }

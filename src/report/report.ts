@@ -4,7 +4,7 @@
  */
 import type { Model } from '../model.js';
 import type { PropertyKind, PropertyStatus } from '../property.js';
-import type { SearchResult } from '../checker/search.js';
+import type { Probabilistic, SearchResult } from '../checker/search.js';
 import { buildTrace, type Trace } from '../checker/trace.js';
 
 export interface PropertyReport {
@@ -34,6 +34,8 @@ export interface Report {
     bytesPerState: number;
     collisionProbability: number | null;
   };
+  /** present when a memory budget switched the search to bitstate: completeness is probabilistic */
+  probabilistic?: Probabilistic;
   properties: PropertyReport[];
   coverage: { point: string; count: number }[];
   violated: string[];
@@ -69,6 +71,7 @@ export function makeReport(model: Model, config: Record<string, unknown>, r: Sea
       bytesPerState: Number(r.bytesPerState.toFixed(2)),
       collisionProbability: r.collisionProbability,
     },
+    ...(r.probabilistic ? { probabilistic: r.probabilistic } : {}),
     properties,
     // a model names a point '' where this configuration cannot reach it (a group of branches it does not have)
     coverage: model.coverPoints.map((point, i) => ({ point, count: r.coverage[i] ?? 0 })).filter((c) => c.point !== ''),

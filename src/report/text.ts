@@ -26,8 +26,21 @@ export function renderSummary(r: Report): string {
   const s = r.stats;
   out.push(
     `search: ${s.strategy}, ${s.workers} worker${s.workers === 1 ? '' : 's'}: ` +
-      (r.exhaustive ? 'EXHAUSTIVE (every reachable state was checked)' : `BOUNDED, not exhaustive: ${r.cut}`),
+      (r.exhaustive
+        ? 'EXHAUSTIVE (every reachable state was checked)'
+        : r.probabilistic && r.cut === null
+          ? 'PROBABILISTIC, not exhaustive (see below)'
+          : `BOUNDED, not exhaustive: ${r.cut}`),
   );
+  if (r.probabilistic) {
+    const p = r.probabilistic;
+    out.push(
+      `memory: the visited set reached the budget (--memory ${fmtBytes(p.memoryBytes)}) at ${fmtInt(p.switchedAtStates)} states and went on as bitstate ` +
+        `(${fmtBytes(p.bitstateBytes)}, ${p.bitsPerState} bits a state, ${(p.fill * 100).toFixed(1)}% set): completeness is probabilistic, ` +
+        `about ${p.omittedStatesEstimate < 0.01 ? p.omittedStatesEstimate.toExponential(1) : p.omittedStatesEstimate.toFixed(2)} reachable states expected omitted ` +
+        `(probability that any was: ${p.omissionProbability < 0.01 ? p.omissionProbability.toExponential(1) : p.omissionProbability.toFixed(3)})`,
+    );
+  }
   out.push(
     `states: ${fmtInt(s.distinct)} distinct, ${fmtInt(s.transitions)} transitions, depth ${s.depth}, ` +
       `${s.seconds.toFixed(2)} s (${fmtInt(s.statesPerSec)} states/s), peak RSS ${fmtBytes(s.peakRssBytes)}, ` +

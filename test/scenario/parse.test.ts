@@ -155,7 +155,7 @@ describe('parse and compile errors: file:line:col: message', () => {
     ['a property the era lacks', edit(9, 'check anon-exclusive'), /^x\.litmus:9:7: unknown property 'anon-exclusive' \(model thp in era v4\.6; /],
     ['an unknown field', edit(10, 'exists (F0.maping = av1)'), /^x\.litmus:10:9: unknown field 'F0\.maping' in model thp in era v4\.6 \(fields of F0: F0\._refcount, /],
     ['an unknown field of a process', edit(10, 'exists (P1.pmx = huge)'), /^x\.litmus:10:9: unknown field 'P1\.pmx': P1's mm has no field 'pmx' in era v4\.6 \(its fields: state, vma, /],
-    ['an unknown option', edit(5, '{ subpagez=4; }'), /^x\.litmus:5:3: model thp has no option 'subpagez' \(options: model, procs, subpages, set, profile, bounds, predicate\)$/],
+    ['an unknown option', edit(5, '{ subpagez=4; }'), /^x\.litmus:5:3: model thp has no option 'subpagez' \(options: model, procs, subpages, set, profile, bounds, predicate, symmetry\)$/],
     ['a bad option value', edit(5, '{ profile=nope; }'), /^x\.litmus:5:3: model thp \(era v4\.6\): unknown profile 'nope' \(known: full, shmem, thp-core\)$/],
     ['an unknown model', edit(5, '{ model=nope; }'), /^x\.litmus:5:9: unknown model 'nope' \(known: thp, /],
     ['an unknown verdict', edit(3, ' * Result: Maybe'), /^x\.litmus:3:12: unknown verdict 'Maybe' \(expected one of Never, Sometimes, Always, /],

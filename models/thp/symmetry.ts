@@ -1,0 +1,91 @@
+/**
+ * Symmetry reduction for the THP model (opt-in: `--symmetry smalls`).
+ *
+ * Small pages are COW copies and fresh anonymous pages: which pool slot holds
+ * one carries no meaning (allocation takes the lowest free slot only to be
+ * deterministic; no operation names a slot). So a state is rewritten to the
+ * representative where the used small slots are numbered in order of first
+ * reference: page tables mm by mm, subpage by subpage (every PTE byte), then
+ * GUP references in slot order; used slots nobody references follow in slot
+ * order, then the free (all-zero) slots. The PTE values and GUP page ids that
+ * name small slots are renamed with them; each record (refcount, mapcount,
+ * mapping, pins, PageAnonExclusive, content token) moves whole.
+ *
+ * Any renaming keeps the state equivalent (every property only compares
+ * counters with the page tables that reach the page), so the reduction is
+ * sound; equivalent states get the same representative, except for the
+ * unreferenced-used case (a lost reduction, never a lost state). Actions name
+ * mms, addresses, folios and reference slots, never small slots, so a trace
+ * replays from the initial state by re-applying its actions and
+ * canonicalising after each step (what traces and `mmcheck replay` do).
+ */
+import type { ThpConfig } from './config.js';
+import { ZERO_PTE, type Offsets } from './layout.js';
+
+export const SYMMETRIES = ['smalls'] as const;
+
+export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) => void) | undefined {
+  const S = c.smalls;
+  if (S < 2) return undefined;
+  const T = c.thps;
+  const N = c.subpages;
+  const rank = new Int32Array(S); // old slot -> new slot
+  const order = new Int32Array(S); // new slot -> old slot
+  const tmp = new Uint8Array(S * o.smallStride);
+  const refSmallBase = 1 + T * N; // stored R_PAGE of small k = refSmallBase + k
+  return (s: Uint8Array): void => {
+    rank.fill(-1);
+    let next = 0;
+    for (let p = 0; p < c.procs; p++) {
+      const b = o.mm + p * o.mmStride + o.PTE;
+      for (let i = 0; i < N; i++) {
+        const v = s[b + i]!;
+        if (v > T && v !== ZERO_PTE) {
+          const k = v - 1 - T;
+          if (rank[k]! < 0) {
+            rank[k] = next;
+            order[next++] = k;
+          }
+        }
+      }
+    }
+    for (let g = 0; g < o.R; g++) {
+      const v = s[o.ref + g * o.refStride + o.R_PAGE]!;
+      if (v >= refSmallBase) {
+        const k = v - refSmallBase;
+        if (rank[k]! < 0) {
+          rank[k] = next;
+          order[next++] = k;
+        }
+      }
+    }
+    for (let k = 0; k < S; k++)
+      if (rank[k]! < 0 && s[o.small + k * o.smallStride + o.S_REF] !== 0) {
+        rank[k] = next;
+        order[next++] = k;
+      }
+    for (let k = 0; k < S; k++)
+      if (rank[k]! < 0) {
+        rank[k] = next;
+        order[next++] = k;
+      }
+    let identity = true;
+    for (let k = 0; k < S; k++) if (rank[k] !== k) identity = false;
+    if (identity) return;
+    const st = o.smallStride;
+    tmp.set(s.subarray(o.small, o.small + S * st));
+    for (let j = 0; j < S; j++) s.set(tmp.subarray(order[j]! * st, order[j]! * st + st), o.small + j * st);
+    for (let p = 0; p < c.procs; p++) {
+      const b = o.mm + p * o.mmStride + o.PTE;
+      for (let i = 0; i < N; i++) {
+        const v = s[b + i]!;
+        if (v > T && v !== ZERO_PTE) s[b + i] = 1 + T + rank[v - 1 - T]!;
+      }
+    }
+    for (let g = 0; g < o.R; g++) {
+      const at = o.ref + g * o.refStride + o.R_PAGE;
+      const v = s[at]!;
+      if (v >= refSmallBase) s[at] = refSmallBase + rank[v - refSmallBase]!;
+    }
+  };
+}
