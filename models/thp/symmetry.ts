@@ -6,7 +6,7 @@
  * deterministic; no operation names a slot). So a state is rewritten to the
  * representative where the used small slots are numbered in order of first
  * reference: page tables mm by mm, subpage by subpage (every PTE byte), then
- * GUP references in slot order; used slots nobody references follow in slot
+ * GUP references in slot order, then KVM's EPT leaves and in-flight pfn; used slots nobody references follow in slot
  * order, then the free (all-zero) slots. The PTE values and GUP page ids that
  * name small slots are renamed with them; each record (refcount, mapcount,
  * mapping, pins, PageAnonExclusive, content token) moves whole.
@@ -20,7 +20,7 @@
  * canonicalising after each step (what traces and `mmcheck replay` do).
  */
 import type { ThpConfig } from './config.js';
-import { ZERO_PTE, type Offsets } from './layout.js';
+import { ZERO_PAGE_ID, ZERO_PTE, type Offsets } from './layout.js';
 
 export const SYMMETRIES = ['smalls'] as const;
 
@@ -33,6 +33,7 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
   const order = new Int32Array(S); // new slot -> old slot
   const tmp = new Uint8Array(S * o.smallStride);
   const refSmallBase = 1 + T * N; // stored R_PAGE of small k = refSmallBase + k
+  const kvmIds = c.kvm ? [...Array.from({ length: N }, (_, i) => o.EPT_PTE + i), o.KVM_PFN] : [];
   return (s: Uint8Array): void => {
     rank.fill(-1);
     let next = 0;
@@ -52,6 +53,17 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
     for (let g = 0; g < o.R; g++) {
       const v = s[o.ref + g * o.refStride + o.R_PAGE]!;
       if (v >= refSmallBase) {
+        const k = v - refSmallBase;
+        if (rank[k]! < 0) {
+          rank[k] = next;
+          order[next++] = k;
+        }
+      }
+    }
+    // KVM's EPT leaves and the page its in-flight fault holds name pages by the same ids as GUP references
+    for (const at of kvmIds) {
+      const v = s[at]!;
+      if (v >= refSmallBase && v !== ZERO_PAGE_ID) {
         const k = v - refSmallBase;
         if (rank[k]! < 0) {
           rank[k] = next;
@@ -86,6 +98,10 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
       const at = o.ref + g * o.refStride + o.R_PAGE;
       const v = s[at]!;
       if (v >= refSmallBase) s[at] = refSmallBase + rank[v - refSmallBase]!;
+    }
+    for (const at of kvmIds) {
+      const v = s[at]!;
+      if (v >= refSmallBase && v !== ZERO_PAGE_ID) s[at] = refSmallBase + rank[v - refSmallBase]!;
     }
   };
 }
