@@ -60,14 +60,18 @@ export function addModelOptions(cmd: Command): Command {
     .option('--symmetry <list>', 'symmetry reductions, comma-separated (thp: smalls); fewer states, same verdicts', listArg);
 }
 
-export function checkCommand(): Command {
-  const cmd = new Command('check').description('explore a model and check its properties');
-  addModelOptions(cmd)
-    .option('--property <names>', 'check only these properties (comma-separated)', listArg)
+/** The bounds and parallelism of a bfs, shared by check and compare. */
+export function addSearchBounds(cmd: Command): Command {
+  return cmd
     .option('--depth <n>', 'bound on search depth (steps)', intArg(0))
     .option('--max-states <n>', 'bound on distinct states', intArg(1))
     .option('--timeout <s>', 'bound on wall time in seconds', numArg(0))
-    .option('--workers <n>', 'worker threads for bfs (a number or auto)', workersArg, 1)
+    .option('--workers <n>', 'worker threads for bfs (a number or auto)', workersArg, 1);
+}
+
+export function checkCommand(): Command {
+  const cmd = new Command('check').description('explore a model and check its properties');
+  addSearchBounds(addModelOptions(cmd).option('--property <names>', 'check only these properties (comma-separated)', listArg))
     .addOption(new Option('--strategy <s>', 'search strategy').choices(['bfs', 'dfs', 'random']).default('bfs'))
     .option('--seed <n>', 'random simulation seed', intArg(0, 0xffffffff), 1)
     .option('--walks <n>', 'random simulation: number of walks', intArg(1), 1000)

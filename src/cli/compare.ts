@@ -13,8 +13,8 @@ import { makeReport, type Report } from '../report/report.js';
 import { renderTrace } from '../report/text.js';
 import { fmtInt } from '../report/progress.js';
 import { stderrProgress } from '../report/progress.js';
-import { addModelOptions, buildModel, searchOrFail, type ModelOpts } from './check.js';
-import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, numArg, workersArg } from './common.js';
+import { addModelOptions, addSearchBounds, buildModel, searchOrFail, type ModelOpts } from './check.js';
+import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage } from './common.js';
 
 /** Decision points compare knows, with the world it explores by default. */
 const HOOKS: Record<string, { profile: string; era: string; truth: string }> = {
@@ -30,12 +30,7 @@ const CLASSES = [
 
 export function compareCommand(): Command {
   const cmd = new Command('compare').description('score two variants of a decision point against the ground truth at every reachable evaluation');
-  addModelOptions(cmd)
-    .option('--vs <hook=variant>', 'the other side: a built-in variant or a predicate file, e.g. kvm_huge=TCM_hugh', collectPairs)
-    .option('--depth <n>', 'bound on search depth (steps)', intArg(0))
-    .option('--max-states <n>', 'bound on distinct states', intArg(1))
-    .option('--timeout <s>', 'bound on wall time in seconds', numArg(0))
-    .option('--workers <n>', 'worker threads (a number or auto)', workersArg, 1)
+  addSearchBounds(addModelOptions(cmd).option('--vs <hook=variant>', 'the other side: a built-in variant or a predicate file, e.g. kvm_huge=TCM_hugh', collectPairs))
     .option('--json', 'print one JSON object on stdout')
     .addOption(new Option('--format <f>', 'output format').choices(['text', 'json']).default('text'))
     .option('-q, --quiet', 'no progress on stderr')
