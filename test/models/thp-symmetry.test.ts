@@ -67,3 +67,22 @@ describe.each(CASES)('--symmetry smalls on %o', (cfg) => {
     });
   });
 });
+
+describe('--symmetry on the command line', () => {
+  it('an unknown reduction is one line and exit 2; a check with it prints the reduction in its config and replays its trace', async () => {
+    const { mmcheck, usageErrorLine } = await import('../helpers/cli.js');
+    expect(usageErrorLine(mmcheck('check', '--symmetry', 'bogus'))).toBe("mmcheck: unknown symmetry 'bogus' for the thp model (known: smalls)");
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'mmcheck-sym-')), 't.json');
+    const r = mmcheck('check', '--era', 'andrea-v1', '--symmetry', 'smalls', '-q', '--json', '--trace', file);
+    expect(r.status).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.config.symmetry).toEqual(['smalls']);
+    expect(j.violated).toEqual(['rmap-integrity']);
+    const rep = mmcheck('replay', file);
+    expect(rep.status).toBe(0); // it reproduces
+    expect(rep.stderr).toMatch(/reproduces rmap-integrity in 5 steps/);
+  });
+});
