@@ -21,7 +21,7 @@ import { do_munmap } from './mm/mmap.js';
 import { mprotect_readonly, mprotect_readwrite } from './mm/mprotect.js';
 import { page_add_new_anon_rmap_thp } from './mm/rmap.js';
 import { thpProperties } from './properties.js';
-import { smallsCanonicalizer } from './symmetry.js';
+import { procsCanonicalizer, smallsCanonicalizer } from './symmetry.js';
 
 type Op =
   | 'read' | 'write' | 'fork' | 'munmap' | 'madvise_dontneed' | 'mprotect_ro' | 'mprotect_rw' | 'split_huge_pmd'
@@ -343,7 +343,9 @@ export function createThpModel(c: ThpConfig): Model {
       flags: { ...c.flags },
       ...(c.symmetry.length > 0 ? { symmetry: c.symmetry } : {}),
     },
-    canonicalize: c.symmetry.includes('smalls') ? smallsCanonicalizer(c, o) : undefined,
+    canonicalize: c.symmetry.includes('procs')
+      ? procsCanonicalizer(c, o, layout.bytes, c.symmetry.includes('smalls') ? smallsCanonicalizer(c, o) : undefined)
+      : c.symmetry.includes('smalls') ? smallsCanonicalizer(c, o) : undefined,
     initStates: () => [initial()],
     prepare,
     apply(src: Uint8Array, a: number, dst: Uint8Array, ctx: StepContext): boolean {
