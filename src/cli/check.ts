@@ -47,7 +47,7 @@ export function addModelOptions(cmd: Command): Command {
     .option('--set <hook=variant>', 'override one decision point (repeatable), e.g. reuse=R46', collectPairs)
     .option('--profile <name>', 'model preset world (thp: full, thp-core)')
     .option('--bound <name=n>', 'model pool bound (repeatable; thp: thps, smalls, refs)', collectPairs)
-    .option('--symmetry <list>', 'symmetry reductions, comma-separated (thp: smalls); fewer states, same verdicts', listArg);
+    .option('--symmetry <list>', 'symmetry reductions, comma-separated (thp: smalls, procs); fewer states, same verdicts', listArg);
 }
 
 export function checkCommand(): Command {
