@@ -46,6 +46,12 @@ export const CONFIGS: BenchConfig[] = [
     long: true,
   },
   { name: 'full v5.19 P2 N4 ranges=basic', args: ['--era', 'v5.19', '--set', 'ranges=basic'], long: true },
+  // over a minute single-threaded: + MADV_DONTNEED, every BFS level up to depth 10 (about 17M states)
+  {
+    name: 'full v5.19 P2 N4 +madvise ranges=basic depth 10',
+    args: ['--era', 'v5.19', '--ops', 'write,fork,munmap,split_huge_pmd,madvise_dontneed', '--set', 'ranges=basic', '--depth', '10'],
+    long: true,
+  },
 ];
 
 export interface RunStats {
@@ -118,14 +124,13 @@ export function runSpin(pml: string, cfg: SpinConfig, work: string): SpinStats {
   const cc = which('gcc') ?? 'cc';
   execFileSync(cc, ['-O2', '-DSAFETY', '-DNOREDUCE', '-DVECTORSZ=2048', ...(cfg.cflags ?? []), '-o', 'pan', 'pan.c'], { cwd: dir, stdio: 'ignore' });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(join(dir, 'pan'), ['-E', '-m1000000', ...(cfg.panArgs ?? [])], {
-    cwd: dir,
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    ...(cfg.limitSec ? { timeout: cfg.limitSec * 1000, killSignal: 'SIGINT' as const } : {}),
-  });
+  // a time limit goes through timeout(1): pan catches its SIGINT and prints what it stored so far
+  // (spawnSync's own timeout closes the pipe first, and pan dies of SIGPIPE with nothing said)
+  const pan = [join(dir, 'pan'), '-E', '-m1000000', ...(cfg.panArgs ?? [])];
+  const [cmd, ...argv] = cfg.limitSec && which('timeout') ? ['timeout', '-s', 'INT', String(cfg.limitSec), ...pan] : pan;
+  const r = spawnSync(cmd!, argv, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
   const out = r.stdout ?? '';
-  const finished = r.signal === null && r.status === 0;
+  const finished = r.status === 0 && !/Interrupted|Search not completed/i.test(out);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const num = (re: RegExp) => Number((out.match(re)?.[1] ?? 'NaN').replace(/,/g, ''));
   const distinct = num(/(\d+) states, stored/);

@@ -54,7 +54,7 @@ function kvmDecision(c: ThpConfig, properties: readonly Property[]): KvmDecision
   const file = c.predicates.kvm_huge;
   return { drive: file ? resolvePredicate(file, true) : resolvePredicate(c.flags.kvm_huge, false), compare: null, classProps: [] };
 }
-import { smallsCanonicalizer } from './symmetry.js';
+import { procsCanonicalizer, smallsCanonicalizer } from './symmetry.js';
 
 type Op =
   | 'read' | 'write' | 'fork' | 'munmap' | 'madvise_dontneed' | 'mprotect_ro' | 'mprotect_rw' | 'split_huge_pmd'
@@ -425,7 +425,9 @@ export function createThpModel(c: ThpConfig): Model {
       ...(c.kvm ? { kvm_huge: c.compare ? `compare ${c.compare.a} vs ${c.compare.b} (the EPT follows the ground truth)` : (c.predicates.kvm_huge ?? c.flags.kvm_huge) } : {}),
       ...(c.symmetry.length > 0 ? { symmetry: c.symmetry } : {}),
     },
-    canonicalize: c.symmetry.includes('smalls') ? smallsCanonicalizer(c, o) : undefined,
+    canonicalize: c.symmetry.includes('procs')
+      ? procsCanonicalizer(c, o, layout.bytes, c.symmetry.includes('smalls') ? smallsCanonicalizer(c, o) : undefined)
+      : c.symmetry.includes('smalls') ? smallsCanonicalizer(c, o) : undefined,
     initStates: () => [initial()],
     prepare,
     apply(src: Uint8Array, a: number, dst: Uint8Array, ctx: StepContext): boolean {

@@ -20,9 +20,9 @@
  * canonicalising after each step (what traces and `mmcheck replay` do).
  */
 import type { ThpConfig } from './config.js';
-import { ZERO_PAGE_ID, ZERO_PTE, type Offsets } from './layout.js';
+import { REF_USED, ZERO_PAGE_ID, ZERO_PTE, type Offsets } from './layout.js';
 
-export const SYMMETRIES = ['smalls'] as const;
+export const SYMMETRIES = ['smalls', 'procs'] as const;
 
 export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) => void) | undefined {
   const S = c.smalls;
@@ -103,5 +103,81 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
       const v = s[at]!;
       if (v >= refSmallBase && v !== ZERO_PAGE_ID) s[at] = refSmallBase + rank[v - refSmallBase]!;
     }
+  };
+}
+
+/**
+ * Process symmetry (`--symmetry procs`, usually with smalls): mm slots are
+ * interchangeable too. Nothing names an mm but its own actions, fork takes the
+ * lowest unused slot (unused records are all zero, so any would do) and every
+ * property quantifies over all mms. A renaming pi of the mms moves each mm's
+ * record to slot pi(p) and renames, with it, what points at mms: the anon_vma
+ * nodes (av<p> is mm p's own; chain bits and page->mapping values), and the
+ * holder mm of each GUP reference; the fork tree and the anon_vma chains are
+ * kept as relations, only their names change. The representative is the least
+ * vector over every renaming (after the small-page renaming, when on).
+ */
+export function procsCanonicalizer(c: ThpConfig, o: Offsets, bytes: number, smalls?: (s: Uint8Array) => void): ((s: Uint8Array) => void) | undefined {
+  const P = c.procs;
+  if (P < 2) return smalls;
+  const perms: number[][] = [];
+  const gen = (pre: number[], rest: number[]) => {
+    if (rest.length === 0) perms.push(pre);
+    for (let i = 0; i < rest.length; i++) gen([...pre, rest[i]!], [...rest.slice(0, i), ...rest.slice(i + 1)]);
+  };
+  gen([], [...Array(P).keys()]);
+  // KVM's memslot is mm0's: only renamings that keep mm0 where it is
+  if (c.kvm) for (let i = perms.length - 1; i >= 0; i--) if (perms[i]![0] !== 0) perms.splice(i, 1);
+  const orig = new Uint8Array(bytes);
+  const cand = new Uint8Array(bytes);
+  const best = new Uint8Array(bytes);
+  const cw = new Uint32Array(cand.buffer);
+  const bw = new Uint32Array(best.buffer);
+  const words = bytes >>> 2;
+  const node = (pi: number[], v: number) => (v === 0 || v - 1 >= P ? v : pi[v - 1]! + 1); // mapping = av node + 1
+  const chain = (pi: number[], v: number) => {
+    let r = v & ~((1 << P) - 1);
+    for (let b = 0; b < P; b++) if ((v >> b) & 1) r |= 1 << pi[b]!;
+    return r;
+  };
+  return (s: Uint8Array): void => {
+    orig.set(s);
+    let have = false;
+    for (const pi of perms) {
+      cand.set(orig);
+      for (let p = 0; p < P; p++) {
+        const from = o.mm + p * o.mmStride;
+        const to = o.mm + pi[p]! * o.mmStride;
+        cand.set(orig.subarray(from, from + o.mmStride), to);
+        cand[to + o.ANON_VMA_CHAIN] = chain(pi, orig[from + o.ANON_VMA_CHAIN]!);
+      }
+      for (let f = 0; f < c.thps; f++) {
+        const at = o.thp + f * o.thpStride + o.MAPPING;
+        cand[at] = node(pi, orig[at]!);
+      }
+      if (o.S_MAPPING >= 0)
+        for (let k = 0; k < c.smalls; k++) {
+          const at = o.small + k * o.smallStride + o.S_MAPPING;
+          cand[at] = node(pi, orig[at]!);
+        }
+      for (let g = 0; g < o.R; g++) {
+        const b = o.ref + g * o.refStride;
+        if (orig[b + o.R_KIND]! & REF_USED) cand[b + o.R_MM] = pi[orig[b + o.R_MM]!]!;
+      }
+      smalls?.(cand);
+      let less = !have;
+      if (have)
+        for (let w = 0; w < words; w++) {
+          if (cw[w] !== bw[w]) {
+            less = cw[w]! < bw[w]!;
+            break;
+          }
+        }
+      if (less) {
+        best.set(cand);
+        have = true;
+      }
+    }
+    s.set(best);
   };
 }

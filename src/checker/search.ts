@@ -22,6 +22,11 @@ const EMPTY = new Uint8Array(0);
 /** room kept for the trace store's next chunk under a memory budget */
 const STORE_SLACK = 1 << 16;
 
+function hasMask(meta: Uint32Array, b: number, mw: number): boolean {
+  for (let w = 0; w < mw; w++) if (meta[b + META_FIXED + w] !== 0) return true;
+  return false;
+}
+
 const yieldToEvents = (): Promise<void> => new Promise((res) => setImmediate(res));
 
 function fmtSize(n: number): string {
@@ -471,7 +476,8 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           const hi = r.meta[b + 2]!;
           const lo = r.meta[b + 3]!;
           if (levelled) {
-            if (run.visited.has(hi, lo) || !levelSet.add(r.states, hi, lo)) continue;
+            // the expanders already dropped successors stored in earlier levels, except where a property fired
+            if ((hasMask(r.meta, b, r.maskWords) && run.visited.has(hi, lo)) || !levelSet.add(r.states, hi, lo)) continue;
             if (2 * run.pending + 2 > levelFps.length) {
               const g = new Uint32Array(levelFps.length * 2);
               g.set(levelFps);

@@ -57,7 +57,7 @@ export function addModelOptions(cmd: Command): Command {
     .option('--predicate <hook=file>', 'replace a decision point by your own TypeScript/JavaScript module (thp: kvm_huge=./mine.ts)', collectPairs)
     .option('--profile <name>', 'model preset world (thp: full, thp-core, shmem)')
     .option('--bound <name=n>', 'model pool bound (repeatable; thp: thps, smalls, refs)', collectPairs)
-    .option('--symmetry <list>', 'symmetry reductions, comma-separated (thp: smalls); fewer states, same verdicts', listArg);
+    .option('--symmetry <list>', 'symmetry reductions, comma-separated (thp: smalls, procs); fewer states, same verdicts', listArg);
 }
 
 /** The bounds and parallelism of a bfs, shared by check and compare. */
