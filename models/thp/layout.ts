@@ -244,3 +244,13 @@ export function pageName(c: ThpConfig, id: number): string {
   if (id <= c.thps * N) return `F${Math.floor((id - 1) / N)}[${(id - 1) % N}]`;
   return `S${id - 1 - c.thps * N}`;
 }
+
+/** Some mm is inside a stepwise split or PMD COW (its PMD lock held between steps): the state is not quiescent. */
+export function stepInFlight(c: ThpConfig, o: Offsets, s: Uint8Array): boolean {
+  if (!c.stepwise) return false;
+  for (let p = 0; p < c.procs; p++) {
+    const b = o.mm + p * o.mmStride;
+    if (s[b + o.SPLIT_PHASE] !== 0 || s[b + o.WP_PHASE] !== 0) return true;
+  }
+  return false;
+}

@@ -12,7 +12,7 @@ import type { ThpConfig } from './config.js';
 import { Kern, type PropIds } from './kern.js';
 import { exit_mmap } from './kernel/exit.js';
 import { dup_mmap } from './kernel/fork.js';
-import { buildLayout, KVM_IDLE, KVM_PFN_HELD, KVM_SEQ_READ, MAPPING_FILE, MM_ALIVE, MM_UNUSED, PMD_HUGE, PMD_TABLE, TOKEN_NONE } from './layout.js';
+import { buildLayout, stepInFlight, KVM_IDLE, KVM_PFN_HELD, KVM_SEQ_READ, MAPPING_FILE, MM_ALIVE, MM_UNUSED, PMD_HUGE, PMD_TABLE, TOKEN_NONE } from './layout.js';
 import { gupOne, putRef, type GupFlags } from './mm/gup.js';
 import { __split_huge_pmd, split_huge_page, split_huge_pmd_stepwise, wp_huge_pmd_stepwise } from './mm/huge_memory.js';
 import { madvise_dontneed } from './mm/madvise.js';
@@ -27,22 +27,10 @@ import { KvmMmu, type KvmDecision } from './virt/kvm/mmu.js';
 import { resolvePredicate, BUILTIN, type PredicateSource } from './virt/kvm/predicates.js';
 import type { Property } from '../../src/property.js';
 
-/** Some mm is inside a stepwise split or PMD COW. */
-function stepInFlightIn(c: ThpConfig, o: ReturnType<typeof buildLayout>['o'], s: Uint8Array): boolean {
-  for (let p = 0; p < c.procs; p++) {
-    const b = o.mm + p * o.mmStride;
-    if (s[b + o.SPLIT_PHASE] !== 0 || s[b + o.WP_PHASE] !== 0) return true;
-  }
-  return false;
-}
-
 /** The kvm_huge decision: the era's variant, a --set or --predicate override, or compare's two sides. */
 function kvmDecision(c: ThpConfig, properties: readonly Property[]): KvmDecision {
-  const side = (v: string): PredicateSource => {
-    if (v in BUILTIN) return resolvePredicate(v, false);
-    if (!/[/\\.]/.test(v)) return resolvePredicate(v, false); // not a path: the unknown-name error
-    return resolvePredicate(v, true);
-  };
+  // a built-in name, else a file if it looks like a path (else the unknown-name error)
+  const side = (v: string): PredicateSource => resolvePredicate(v, !(v in BUILTIN) && /[/\\.]/.test(v));
   if (c.compare) {
     const id = (n: string) => properties.findIndex((p) => p.name === n);
     return {
@@ -188,7 +176,6 @@ export function createThpModel(c: ThpConfig): Model {
   kr.ctx = nullCtx;
   kp.ctx = nullCtx;
   const mmu = c.kvm ? new KvmMmu(kw, kvmDecision(c, properties)) : null;
-  const stepInFlight = (s: Uint8Array) => stepInFlightIn(c, o, s);
 
   const initial = (): Uint8Array => {
     const s = new Uint8Array(layout.bytes);
@@ -221,7 +208,7 @@ export function createThpModel(c: ThpConfig): Model {
     kr.s = s;
     const p = act.who;
     const code = act.code;
-    if (code === SPLIT_PAGE) return kr.page_count(p) > 0 && !(c.stepwise && stepInFlight(s));
+    if (code === SPLIT_PAGE) return kr.page_count(p) > 0 && !stepInFlight(c, o, s);
     if (code === PUT || code === READ_REF) return kr.refUsed(p);
     if (code === KVM_FAULT_R || code === KVM_FAULT_W) return kvmFaultEnabled(kr, act.arg, code === KVM_FAULT_W);
     if (code === HVA_TO_PFN) return s[o.KVM_FAULT] === KVM_SEQ_READ;

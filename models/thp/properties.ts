@@ -7,7 +7,7 @@
 import type { Property } from '../../src/property.js';
 import { hasGup, hasPin, type ThpConfig } from './config.js';
 import type { Kern } from './kern.js';
-import { hasAnonExclusive, KVM_PFN_HELD, ZERO_PAGE_ID, MM_ALIVE, PMD_HUGE, PMD_TABLE, PTE_NONE, REF_LONGTERM, ZERO_PTE } from './layout.js';
+import { hasAnonExclusive, stepInFlight, KVM_PFN_HELD, ZERO_PAGE_ID, MM_ALIVE, PMD_HUGE, PMD_TABLE, PTE_NONE, REF_LONGTERM, ZERO_PTE } from './layout.js';
 import { SHMEM_FOLIO } from './mm/shmem.js';
 import { hostPageId } from './virt/kvm/kvm_main.js';
 
@@ -99,17 +99,8 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
   const gup = hasGup(c.ops);
   const pins = hasPin(c.ops);
   // invariants hold in quiescent states: not while a stepwise split or PMD COW is half done (spec §7)
-  const o0 = k.o;
-  const busy = (s: Uint8Array): boolean => {
-    if (!c.stepwise) return false;
-    for (let p = 0; p < c.procs; p++) {
-      const b = o0.mm + p * o0.mmStride;
-      if (s[b + o0.SPLIT_PHASE] !== 0 || s[b + o0.WP_PHASE] !== 0) return true;
-    }
-    return false;
-  };
   const st = (name: string, description: string, why0: (s: Uint8Array) => string | null, cover?: string): Property => {
-    const why = (s: Uint8Array) => (busy(s) ? null : why0(s));
+    const why = (s: Uint8Array) => (stepInFlight(c, k.o, s) ? null : why0(s));
     return { name, kind: 'always', description, cover, check: (s: Uint8Array) => why(s) === null, explain: why };
   };
   const node = (m: number) => (m === 0 ? 'NULL' : `av${m - 1}`);
