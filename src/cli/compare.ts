@@ -11,8 +11,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../model.js';
 import { makeReport, type Report } from '../report/report.js';
 import { renderTrace } from '../report/text.js';
-import { fmtInt } from '../report/progress.js';
-import { stderrProgress } from '../report/progress.js';
+import { fmtInt, stderrProgress } from '../report/progress.js';
 import { addModelOptions, addSearchBounds, buildModel, searchOrFail, type ModelOpts } from './check.js';
 import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage } from './common.js';
 
