@@ -11,26 +11,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createModel } from '../../models/registry.js';
 import { readCheckpoint, writeCheckpoint, type BfsSnapshot, type CheckpointHooks } from '../../src/checker/checkpoint.js';
-import { search, type SearchOptions, type SearchResult } from '../../src/checker/search.js';
+import { search, type SearchOptions } from '../../src/checker/search.js';
 import { UsageError, type Model } from '../../src/model.js';
-import { pathLabels } from '../helpers/paths.js';
+import { essence } from '../helpers/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mmcheck-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function essence(m: Model, r: SearchResult) {
-  return {
-    exhaustive: r.exhaustive,
-    cut: r.cut,
-    distinct: r.distinct,
-    transitions: r.transitions,
-    depth: r.depth,
-    checked: r.checked,
-    findings: r.findings,
-    labels: r.findings.map((f) => pathLabels(m, f)),
-    coverage: r.coverage,
-  };
-}
 
 /** Hooks that write every level (or never) to a file and stop when `stopAt` says so. */
 function hooks(file: string, key: unknown, o: { everyLevel: boolean; stopAfterCalls?: number; resume?: BfsSnapshot }) {

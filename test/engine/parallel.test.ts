@@ -6,23 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../models/registry.js';
 import { search, type SearchOptions, type SearchResult } from '../../src/checker/search.js';
-import type { Model } from '../../src/model.js';
-import { pathLabels } from '../helpers/paths.js';
+import { essence, pathLabels } from '../helpers/paths.js';
 
-/** Everything that must be identical between 1 and N workers. */
-function essence(m: Model, r: SearchResult) {
-  return {
-    exhaustive: r.exhaustive,
-    cut: r.cut,
-    distinct: r.distinct,
-    transitions: r.transitions,
-    depth: r.depth,
-    checked: r.checked,
-    findings: r.findings,
-    labels: r.findings.map((f) => pathLabels(m, f)),
-    coverage: r.coverage,
-  };
-}
 
 async function run(id: string, config: Record<string, number>, workers: number, extra: SearchOptions = {}) {
   const m = createModel(id, config);

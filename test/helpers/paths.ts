@@ -1,6 +1,6 @@
 /** Render engine paths as `name(arg,...)` strings, so tests pin readable action sequences. */
 import type { Model } from '../../src/model.js';
-import type { Path } from '../../src/checker/search.js';
+import type { Path, SearchResult } from '../../src/checker/search.js';
 
 export function actionLabel(model: Model, a: number): string {
   const info = model.describe(a);
@@ -17,4 +17,19 @@ export function finding(model: Model, findings: readonly (Path | null)[], name: 
   const i = model.properties.findIndex((p) => p.name === name);
   if (i < 0) throw new Error(`model ${model.id} has no property ${name}`);
   return findings[i] ?? null;
+}
+
+/** Everything that must be identical between two runs of one search (1 and N workers, resumed and uninterrupted). */
+export function essence(m: Model, r: SearchResult) {
+  return {
+    exhaustive: r.exhaustive,
+    cut: r.cut,
+    distinct: r.distinct,
+    transitions: r.transitions,
+    depth: r.depth,
+    checked: r.checked,
+    findings: r.findings,
+    labels: r.findings.map((f) => pathLabels(m, f)),
+    coverage: r.coverage,
+  };
 }
