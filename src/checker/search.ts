@@ -8,10 +8,11 @@
  */
 import type { Model } from '../model.js';
 import { isStateProperty } from '../property.js';
-import { BitstateSet, CompactFingerprintSet, FingerprintSet, FullStateSet, type VisitedSet } from '../fpset/fpset.js';
+import { BitstateSet, CompactFingerprintSet, FingerprintSet, FullStateSet, PartitionedFingerprintSet, type VisitedSet } from '../fpset/fpset.js';
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, maskHas, maskWordsFor, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
+import { PhasedPool, SharedFrontier, phasedLevel, type PhasedRun } from './phased.js';
 import { packSlice, unpackSlice } from './wire.js';
 import { NO_PARENT, ParentStore } from './store.js';
 import type { BfsSnapshot, CheckpointHooks } from './checkpoint.js';
@@ -139,12 +140,11 @@ class Run {
   stopped = false;
   private lastProgress = Date.now();
 
-  /** states of the current level not yet in `visited` (parallel bfs inserts them at the level's end) */
-  pending = 0;
-
-  constructor(readonly model: Model, readonly opts: SearchOptions) {
-    const shared = (opts.workers ?? 1) > 1;
-    this.visited = opts.fullState ? new FullStateSet(model.stateBytes) : new CompactFingerprintSet(1 << 16, shared);
+  /** `partitions` > 0: a visited set in shared memory, in that many partitions (the phased parallel bfs) */
+  constructor(readonly model: Model, readonly opts: SearchOptions, partitions = 0) {
+    this.visited = opts.fullState
+      ? new FullStateSet(model.stateBytes)
+      : partitions > 0 ? new PartitionedFingerprintSet(partitions) : new CompactFingerprintSet(1 << 16);
     this.store = new ParentStore(model.actionCount);
     const only = opts.properties ? new Set(opts.properties) : null;
     this.checked = model.properties.map((p) => !only || only.has(p.name) || p.kind === 'kernel-assertion');
@@ -252,12 +252,12 @@ class Run {
     this.lastProgress = now;
     const seconds = (now - this.start) / 1000;
     cb({
-      distinct: this.visited.size + this.pending,
+      distinct: this.visited.size,
       transitions: this.transitions,
       frontier,
       depth: this.depth,
       seconds,
-      statesPerSec: seconds > 0 ? (this.visited.size + this.pending) / seconds : 0,
+      statesPerSec: seconds > 0 ? (this.visited.size) / seconds : 0,
     });
   }
 
@@ -322,38 +322,29 @@ export async function search(model: Model, opts: SearchOptions = {}): Promise<Se
 }
 
 async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
-  const run = new Run(model, opts);
+  const workers = Math.max(1, opts.workers ?? 1);
+  if (workers > 1 && !opts.spec) throw new Error('parallel search needs a model spec');
+  const phasedRun = workers > 1 && phased(opts);
+  const run = new Run(model, opts, phasedRun ? workers : 0);
   const only = opts.properties ? new Set(opts.properties) : undefined;
   const local = new Expander(model, only);
-  const workers = Math.max(1, opts.workers ?? 1);
-  let pool: PoolExpander | null = null;
-  if (workers > 1) {
-    if (!opts.spec) throw new Error('parallel search needs a model spec');
-    // the main thread is one of the workers: it merges, and expands slices from the end of the level while it waits
-    pool = new PoolExpander(opts.spec, workers - 1, opts.properties ? [...opts.properties] : null);
-  }
+  const props = opts.properties ? [...opts.properties] : null;
+  // phased (src/checker/phased.ts): `workers` pool threads expand and dedupe, the main thread assembles;
+  // otherwise (a run that may stop mid-level) the main thread is one of the workers: it merges every
+  // successor, and expands slices from the end of the level while it waits
+  const phasedPool = phasedRun ? new PhasedPool(opts.spec!, workers, props) : null;
+  const pool = workers > 1 && !phasedRun ? new PoolExpander(opts.spec!, workers - 1, props) : null;
   const n = model.stateBytes;
   // Dropping known successors in the expander saves copying them out; a run that may stop
   // mid-slice (state bound, fail-fast) counts transitions one by one instead, so the count
   // at the stop is the same for any number of workers.
-  const known = opts.maxStates === undefined && !opts.failFast ? (hi: number, lo: number) => run.visited.has(hi, lo) : undefined;
-  // Parallel: workers drop successors stored in earlier levels, reading a snapshot of the shared
-  // visited set; the merge dedupes the level in a set of its own and inserts it at the level's end,
-  // so the shared table never changes while workers read it.
-  // (Not under a memory budget: the switch to bitstate must come at the same insertion for any worker count.)
-  let levelled = pool !== null && known !== undefined && run.visited instanceof CompactFingerprintSet && opts.memoryBytes === undefined;
-  const levelSet = new FingerprintSet(1 << 12);
-  let levelFps = new Uint32Array(1 << 12);
-  const flushLevel = () => {
-    for (let i = 0; i < run.pending; i++) run.add(EMPTY, levelFps[2 * i]!, levelFps[2 * i + 1]!);
-    run.pending = 0;
-    levelSet.clear();
-  };
+  const known = opts.maxStates === undefined && !opts.failFast && !pool ? (hi: number, lo: number) => run.visited.has(hi, lo) : undefined;
   let foundNow: Uint32Array | null = null;
   try {
     const ck = opts.checkpoint;
     const start = ck?.resume ? resumeRun(run, ck.resume) : seedFrontier(run);
     let frontier = start.frontier;
+    let shared = phasedPool ? SharedFrontier.of(frontier, start.count, n) : null;
     let base = start.base;
     let count = start.count;
     let mark: LevelMark | null = null; // checkpoints: the run at the current level's start
@@ -386,136 +377,40 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       levelCount = count;
       levelFrontier = frontier;
       merged = 0;
-      const slice = Math.max(1, opts.sliceStates ?? (pool ? Math.min(4096, Math.max(128, Math.ceil(count / (workers * 16)))) : 2048));
-      // Pool threads take slices from the front, a few ahead; the main thread merges strictly in slice order
-      // and, while the next slice to merge is not back, expands slices itself from the back of the level.
-      const slots: (Promise<SliceResult> | SliceResult | undefined)[] = [];
-      const ready: boolean[] = [];
-      levelled = levelled && run.visited instanceof CompactFingerprintSet; // a memory budget may have switched it to bitstate
-      const snapshot = levelled ? (run.visited as CompactFingerprintSet).snapshot() : null;
-      const dispatch = (k: number): Promise<SliceResult> => {
-        const from = k * slice;
-        const c = Math.min(slice, count - from);
-        const view = frontier.subarray(from * n, (from + c) * n);
-        if (run.foundChanged) {
-          run.foundChanged = false;
-          local.setFound(run.found);
-          foundNow = run.found.slice();
-        }
-        if (!pool) return Promise.resolve(local.expand(view, c, known));
-        return pool.expand(view, c, snapshot, foundNow).then((r) => {
-          ready[k] = true;
-          return r;
-        });
-      };
-      /** the main thread's share: slice k expanded here, copied out of the expander's reused buffers */
-      const steal = (k: number): SliceResult => {
-        const from = k * slice;
-        const c = Math.min(slice, count - from);
-        if (run.foundChanged) {
-          run.foundChanged = false;
-          local.setFound(run.found);
-          foundNow = run.found.slice();
-        }
-        // the same drops as the pool's (successors stored in earlier levels), or none
-        return unpackSlice(packSlice(local.expand(frontier.subarray(from * n, (from + c) * n), c, levelled ? known : undefined), n));
-      };
-      const slices = Math.ceil(count / slice);
-      const nw = n >>> 2;
-      const window = pool ? (workers - 1) * 3 : 1;
-      let nextOut = 0;
-      let tail = slices - 1; // slices above tail were taken by the main thread
-      let inFlight = 0;
-      const fill = () => {
-        while (nextOut <= tail && inFlight < window) {
-          slots[nextOut] = dispatch(nextOut);
-          nextOut++;
-          inFlight++;
-        }
-      };
-      let next = new Uint8Array(Math.min(Math.max(1, count) * 2, 1 << 16) * n);
-      let nextWords = new Uint32Array(next.buffer);
-      let nextCount = 0;
       const nextBase = run.store.size;
-      fill();
-      for (let k = 0; k < slices && !run.stopped; k++) {
-        if (pool) while (slots[k] === undefined || (!ready[k] && slots[k] instanceof Promise)) {
-          if (slots[k] === undefined && k > tail) throw new Error('bfs: slice neither dispatched nor taken');
-          if (tail >= nextOut && tail > k) {
-            slots[tail] = steal(tail);
-            tail--;
-            await yieldToEvents(); // let finished pool results in (their promises settle only between tasks)
-          } else if (slots[k] === undefined) fill();
-          else break;
-        }
-        const got = slots[k]!;
-        const wasPooled = got instanceof Promise;
-        const r = await got;
-        slots[k] = undefined;
-        if (wasPooled) inFlight--;
-        fill();
-        run.addCover(r.cover);
-        run.transitions += r.dropped;
-        run.noteStates(r.parentMasks, r.maskWords, Math.min(slice, count - k * slice), (j) => base + k * slice + j);
-        merged = Math.min(count, (k + 1) * slice);
-        if (run.stopped) break;
-        const rec = META_FIXED + r.maskWords;
-        const rWords = new Uint32Array(r.states.buffer, r.states.byteOffset, r.states.byteLength >>> 2);
-        for (let j = 0; j < r.count; j++) {
-          const b = j * rec;
-          const parent = base + k * slice + r.meta[b]!;
-          const action = r.meta[b + 1]!;
-          run.transitions++;
-          run.note(r.meta, b + META_FIXED, false, () => {
-            const p = run.store.pathTo(parent);
-            p.actions.push(action);
-            return p;
-          });
-          if (run.stopped) break;
-          if (run.hasAssert(r.meta, b)) continue; // the kernel would have crashed: not a state
-          const hi = r.meta[b + 2]!;
-          const lo = r.meta[b + 3]!;
-          if (levelled) {
-            // the expanders already dropped successors stored in earlier levels, except where a property fired
-            if ((hasMask(r.meta, b, r.maskWords) && run.visited.has(hi, lo)) || !levelSet.add(r.states, hi, lo)) continue;
-            if (2 * run.pending + 2 > levelFps.length) {
-              const g = new Uint32Array(levelFps.length * 2);
-              g.set(levelFps);
-              levelFps = g;
-            }
-            levelFps[2 * run.pending] = hi;
-            levelFps[2 * run.pending + 1] = lo;
-            run.pending++;
-          } else if (!run.add(r.states, hi, lo, j * n)) continue;
-          run.store.push(parent, action);
-          if ((nextCount + 1) * n > next.length) {
-            const g = new Uint8Array(next.length * 2);
-            g.set(next);
-            next = g;
-            nextWords = new Uint32Array(g.buffer);
+      let next: Uint8Array;
+      let nextCount: number;
+      let interrupted = false;
+      if (phasedPool && shared) {
+        const r = await phasedLevel(run as PhasedRun, run.visited as PartitionedFingerprintSet, phasedPool, shared, base, n, {
+          sliceStates: opts.sliceStates,
+          interrupted: ck ? () => ck.interrupted() : undefined,
+        });
+        merged = r.merged;
+        interrupted = r.interrupted;
+        shared = r.next;
+        next = r.next.view();
+        nextCount = r.next.count;
+      } else {
+        const r = await mergedLevel(run, local, pool, frontier, base, count, n, known, opts.sliceStates, ck, () => {
+          if (run.foundChanged) {
+            run.foundChanged = false;
+            local.setFound(run.found);
+            foundNow = run.found.slice();
           }
-          for (let w = 0, from = j * nw, to = nextCount * nw; w < nw; w++) nextWords[to + w] = rWords[from + w]!;
-          nextCount++;
-          if (run.stopped || run.full()) break;
-        }
-        if (!run.stopped) run.timeUp();
-        run.progress(nextCount);
-        if (ck && !run.stopped) {
-          const t = ck.tick();
-          if (t) await t;
-          if (ck.interrupted()) break;
-        }
+          return foundNow;
+        });
+        merged = r.merged;
+        interrupted = r.interrupted;
+        next = r.next;
+        nextCount = r.nextCount;
       }
-      if (ck && mark && !run.stopped && ck.interrupted()) {
+      if (interrupted && ck && mark) {
         // abandon the level: checkpoint its start, leaving out the states it added
-        await Promise.allSettled(slots.filter((x) => x instanceof Promise));
         if (!mark.written) ck.write(snapshotRun(run, frontier, base, count, mark, levelStates(next, nextCount, n)));
         return interruptedResult(run, workers);
       }
-      flushLevel();
       if (run.stopped) {
-        // keep pending worker results from leaking as unhandled rejections
-        await Promise.allSettled(slots.filter((x) => x instanceof Promise));
         leftover = { states: next, count: nextCount, base: nextBase };
         break;
       }
@@ -544,7 +439,141 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
     return run.result(true, workers);
   } finally {
     await pool?.destroy();
+    await phasedPool?.destroy();
   }
+}
+
+/** The phased parallel BFS applies: nothing may stop it mid-level at a point that depends on the worker count. */
+function phased(o: SearchOptions): boolean {
+  return o.maxStates === undefined && !o.failFast && o.memoryBytes === undefined && !o.fullState;
+}
+
+/**
+ * One level expanded in slices and merged by the main thread in slice order: on the main thread
+ * alone, or with a pool whose threads take slices from the front while the main thread, waiting
+ * for the next slice to merge, expands slices from the back.
+ */
+async function mergedLevel(
+  run: Run,
+  local: Expander,
+  pool: PoolExpander | null,
+  frontier: Uint8Array,
+  base: number,
+  count: number,
+  n: number,
+  known: ((hi: number, lo: number) => boolean) | undefined,
+  sliceStates: number | undefined,
+  ck: CheckpointHooks | undefined,
+  refreshFound: () => Uint32Array | null,
+): Promise<{ next: Uint8Array; nextCount: number; merged: number; interrupted: boolean }> {
+  const workers = pool ? pool.workers + 1 : 1;
+  const slice = Math.max(1, sliceStates ?? (pool ? Math.min(4096, Math.max(128, Math.ceil(count / (workers * 16)))) : 2048));
+  const slots: (Promise<SliceResult> | SliceResult | undefined)[] = [];
+  const ready: boolean[] = [];
+  const dispatch = (k: number): Promise<SliceResult> => {
+    const from = k * slice;
+    const c = Math.min(slice, count - from);
+    const view = frontier.subarray(from * n, (from + c) * n);
+    const found = refreshFound();
+    if (!pool) return Promise.resolve(local.expand(view, c, known));
+    return pool.expand(view, c, null, found).then((r) => {
+      ready[k] = true;
+      return r;
+    });
+  };
+  /** the main thread's share: slice k expanded here, copied out of the expander's reused buffers */
+  const steal = (k: number): SliceResult => {
+    const from = k * slice;
+    const c = Math.min(slice, count - from);
+    refreshFound();
+    return unpackSlice(packSlice(local.expand(frontier.subarray(from * n, (from + c) * n), c), n));
+  };
+  const slices = Math.ceil(count / slice);
+  const nw = n >>> 2;
+  const window = pool ? (workers - 1) * 3 : 1;
+  let nextOut = 0;
+  let tail = slices - 1; // slices above tail were taken by the main thread
+  let inFlight = 0;
+  const fill = () => {
+    while (nextOut <= tail && inFlight < window) {
+      slots[nextOut] = dispatch(nextOut);
+      nextOut++;
+      inFlight++;
+    }
+  };
+  let next = new Uint8Array(Math.min(Math.max(1, count) * 2, 1 << 16) * n);
+  let nextWords = new Uint32Array(next.buffer);
+  let nextCount = 0;
+  let merged = 0;
+  let interrupted = false;
+  fill();
+  try {
+    for (let k = 0; k < slices && !run.stopped; k++) {
+      if (pool)
+        while (slots[k] === undefined || (!ready[k] && slots[k] instanceof Promise)) {
+          if (slots[k] === undefined && k > tail) throw new Error('bfs: slice neither dispatched nor taken');
+          if (tail >= nextOut && tail > k) {
+            slots[tail] = steal(tail);
+            tail--;
+            await yieldToEvents(); // let finished pool results in (their promises settle only between tasks)
+          } else if (slots[k] === undefined) fill();
+          else break;
+        }
+      const got = slots[k]!;
+      const wasPooled = got instanceof Promise;
+      const r = await got;
+      slots[k] = undefined;
+      if (wasPooled) inFlight--;
+      fill();
+      run.addCover(r.cover);
+      run.transitions += r.dropped;
+      run.noteStates(r.parentMasks, r.maskWords, Math.min(slice, count - k * slice), (j) => base + k * slice + j);
+      merged = Math.min(count, (k + 1) * slice);
+      if (run.stopped) break;
+      const rec = META_FIXED + r.maskWords;
+      const rWords = new Uint32Array(r.states.buffer, r.states.byteOffset, r.states.byteLength >>> 2);
+      for (let j = 0; j < r.count; j++) {
+        const b = j * rec;
+        const parent = base + k * slice + r.meta[b]!;
+        const action = r.meta[b + 1]!;
+        run.transitions++;
+        if (hasMask(r.meta, b, r.maskWords)) {
+          run.note(r.meta, b + META_FIXED, false, () => {
+            const p = run.store.pathTo(parent);
+            p.actions.push(action);
+            return p;
+          });
+          if (run.stopped) break;
+          if (run.hasAssert(r.meta, b)) continue; // the kernel would have crashed: not a state
+        }
+        if (!run.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
+        run.store.push(parent, action);
+        if ((nextCount + 1) * n > next.length) {
+          const g = new Uint8Array(next.length * 2);
+          g.set(next);
+          next = g;
+          nextWords = new Uint32Array(g.buffer);
+        }
+        for (let w = 0, from = j * nw, to = nextCount * nw; w < nw; w++) nextWords[to + w] = rWords[from + w]!;
+        nextCount++;
+        if (run.stopped || run.full()) break;
+      }
+      if (!run.stopped) run.timeUp();
+      run.progress(nextCount);
+      if (ck && !run.stopped) {
+        const t = ck.tick();
+        if (t) await t;
+        if (ck.interrupted()) {
+          interrupted = true;
+          break;
+        }
+      }
+    }
+  } finally {
+    // keep pending worker results from leaking as unhandled rejections
+    await Promise.allSettled(slots.filter((x) => x instanceof Promise));
+  }
+  return { next, nextCount, merged, interrupted };
 }
 
 // --- checkpoint hooks (bfs): the run at a level's start, written and restored by src/checker/checkpoint.ts ---
@@ -563,7 +592,7 @@ interface LevelMark {
 }
 
 function visitedCapacity(v: VisitedSet): number {
-  return v instanceof FingerprintSet || v instanceof CompactFingerprintSet || v instanceof FullStateSet ? v.capacity : 0;
+  return v instanceof FingerprintSet || v instanceof CompactFingerprintSet || v instanceof PartitionedFingerprintSet || v instanceof FullStateSet ? v.capacity : 0;
 }
 
 function markLevel(run: Run): LevelMark {
@@ -597,7 +626,7 @@ function snapshotRun(run: Run, frontier: Uint8Array, base: number, count: number
   const store = run.store.exportEntries(at.storeSize);
   let visited: BfsSnapshot['visited'];
   if (v instanceof FullStateSet) visited = { kind: 'full', ...v.exportStates(at.visitedSize), capacity: at.visitedCapacity };
-  else if (v instanceof FingerprintSet || v instanceof CompactFingerprintSet)
+  else if (v instanceof FingerprintSet || v instanceof CompactFingerprintSet || v instanceof PartitionedFingerprintSet)
     visited = { kind: 'fingerprints', pairs: v.exportFps(skip ? (hi, lo) => skip.has(hi, lo) : undefined), capacity: at.visitedCapacity };
   else throw new Error('checkpoint: unsupported visited set (a bitstate run under --memory cannot be checkpointed)');
   return {
@@ -617,7 +646,7 @@ function snapshotRun(run: Run, frontier: Uint8Array, base: number, count: number
 function resumeRun(run: Run, s: BfsSnapshot): { frontier: Uint8Array; base: number; count: number } {
   const v = run.visited;
   if (s.visited.kind === 'full' && v instanceof FullStateSet) v.importStates(s.visited.states, s.visited.fps, s.visited.capacity);
-  else if (s.visited.kind === 'fingerprints' && (v instanceof FingerprintSet || v instanceof CompactFingerprintSet)) v.importFps(s.visited.pairs, s.visited.capacity);
+  else if (s.visited.kind === 'fingerprints' && (v instanceof FingerprintSet || v instanceof CompactFingerprintSet || v instanceof PartitionedFingerprintSet)) v.importFps(s.visited.pairs, s.visited.capacity);
   else throw new Error('checkpoint: visited set kind does not match the run');
   run.store.importEntries(s.store.parents, s.store.actions, s.store.capacity);
   run.transitions = s.transitions;

@@ -208,6 +208,21 @@ export class CompactFingerprintSet implements VisitedSet {
     return { table: this.table, cap: this.cap, pow2: false };
   }
 
+  /** The table and its fill, to hand to another thread (which may insert and hand back a grown one). */
+  share(): SharedTable {
+    return { table: this.table, cap: this.cap, count: this.count };
+  }
+
+  /** A set over a table from share() (in another thread, or back from one): the table is used, not copied. */
+  static adopt(t: SharedTable): CompactFingerprintSet {
+    const set = new CompactFingerprintSet(16, true);
+    set.table = t.table;
+    set.cap = t.cap;
+    set.count = t.count;
+    set.limit = Math.floor(t.cap * CompactFingerprintSet.MAX_LOAD);
+    return set;
+  }
+
   /** The stored fingerprints as (hi, lo) pairs, for a checkpoint; `skip` leaves some out. */
   exportFps(skip?: (hi: number, lo: number) => boolean): Uint32Array {
     return storedPairs(this.table, this.count, skip);
@@ -268,6 +283,91 @@ export class CompactFingerprintSet implements VisitedSet {
       if (h !== 0 || l !== 0) this.insert(h, l);
     }
   }
+}
+
+/** A CompactFingerprintSet's table in a SharedArrayBuffer, as it crosses threads. */
+export interface SharedTable {
+  table: Uint32Array;
+  cap: number;
+  count: number;
+}
+
+/**
+ * The visited set of a parallel BFS: K CompactFingerprintSets in shared memory, a state's partition
+ * chosen by its fingerprint. Between levels' phases each partition is read by every worker (to drop
+ * known successors) or written by exactly one (the level's dedupe), so no locks are needed; as a set
+ * it is the same as one table (the same counts for any K), at the same bytes per state.
+ */
+export class PartitionedFingerprintSet implements VisitedSet {
+  readonly parts: CompactFingerprintSet[];
+  readonly exact = false;
+
+  constructor(readonly K: number, initialCapacity = 1 << 16) {
+    this.parts = Array.from({ length: K }, () => new CompactFingerprintSet(Math.max(16, Math.ceil(initialCapacity / K)), true));
+  }
+
+  /** partition of a fingerprint (hi is a mixed 32-bit value; homeSlot mixes lo in, so slots stay uniform) */
+  static partitionOf(hi: number, K: number): number {
+    return (hi >>> 0) % K;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const p of this.parts) n += p.size;
+    return n;
+  }
+
+  get bytes(): number {
+    let n = 0;
+    for (const p of this.parts) n += p.bytes;
+    return n;
+  }
+
+  get capacity(): number {
+    let n = 0;
+    for (const p of this.parts) n += p.capacity;
+    return n;
+  }
+
+  add(buf: Uint8Array, hi: number, lo: number): boolean {
+    return this.parts[PartitionedFingerprintSet.partitionOf(hi, this.K)]!.add(buf, hi, lo);
+  }
+
+  has(hi: number, lo: number): boolean {
+    return this.parts[PartitionedFingerprintSet.partitionOf(hi, this.K)]!.has(hi, lo);
+  }
+
+  snapshots(): TableSnapshot[] {
+    return this.parts.map((p) => p.snapshot());
+  }
+
+  /** Take back partition i from the thread that inserted into it. */
+  adopt(i: number, t: SharedTable): void {
+    this.parts[i] = CompactFingerprintSet.adopt(t);
+  }
+
+  exportFps(skip?: (hi: number, lo: number) => boolean): Uint32Array {
+    const all = this.parts.map((p) => p.exportFps(skip));
+    const out = new Uint32Array(all.reduce((n, a) => n + a.length, 0));
+    let at = 0;
+    for (const a of all) {
+      out.set(a, at);
+      at += a.length;
+    }
+    return out;
+  }
+
+  /** Replace the contents with these pairs (from any visited set's exportFps); `capacity` is shared out. */
+  importFps(pairs: Uint32Array, capacity: number): void {
+    const byPart: number[][] = this.parts.map(() => []);
+    for (let i = 0; i < pairs.length; i += 2) byPart[PartitionedFingerprintSet.partitionOf(pairs[i]!, this.K)]!.push(pairs[i]!, pairs[i + 1]!);
+    this.parts.forEach((p, i) => p.importFps(Uint32Array.from(byPart[i]!), Math.ceil(capacity / this.K)));
+  }
+}
+
+/** Membership in the snapshots of a PartitionedFingerprintSet (from a worker thread). */
+export function partitionsHave(snaps: readonly TableSnapshot[], hi: number, lo: number): boolean {
+  return tableHas(snaps[PartitionedFingerprintSet.partitionOf(hi, snaps.length)]!, hi, lo);
 }
 
 /** The non-empty (hi, lo) slots of an open-addressing table, in slot order. */

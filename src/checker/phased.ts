@@ -1,0 +1,319 @@
+/**
+ * Parallel BFS in phases, so that no thread merges for the others (the
+ * single-merger design scaled to 1.1-1.2x on 2 cores: the merge, which
+ * hashes every successor twice, was a quarter of the work and serial).
+ *
+ * A level is cut into chunks of slices. Per chunk:
+ *  1. expand: pool threads expand slices of the (shared) frontier, drop
+ *     successors already in the visited set (read-only in this phase), and
+ *     group the rest by visited-set partition; results stay in shared memory;
+ *  2. dedupe: one task per partition inserts that partition's successors, in
+ *     slice order, into its table (written by that task alone) and flags the
+ *     ones that were new;
+ *  3. assemble (main thread, overlapping the next chunk's expand): in slice
+ *     order, note findings, push the new states' parents and copy them into
+ *     the next frontier.
+ * A state is new at its first occurrence in (parent, action) order, exactly
+ * as in the serial BFS, so state numbers, traces, counts and verdicts are the
+ * same for any number of workers, slice size or chunk size.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import { META_FIXED, type SliceResult } from './expand.js';
+import { packageRoot, type ModelSpec } from './parallel.js';
+import type { ParentStore } from './store.js';
+import { CompactFingerprintSet, PartitionedFingerprintSet, type SharedTable, type TableSnapshot } from '../fpset/fpset.js';
+
+const HEADER_WORDS = 8; // count, maskWords, coverLen, parents, dropped, K, stateBytes, -
+
+/** One expanded slice in a SharedArrayBuffer: what the expand phase wrote, and the dedupe phase's flags. */
+export class SharedSlice {
+  readonly count: number;
+  readonly maskWords: number;
+  readonly dropped: number;
+  readonly cover: Float64Array;
+  readonly parentMasks: Uint32Array;
+  /** per successor: parent (index in slice), action, fp hi, fp lo, mask words (as SliceResult.meta) */
+  readonly meta: Uint32Array;
+  /** successor indices grouped by partition: order[offs[p] .. offs[p + 1]) are partition p's, ascending */
+  readonly order: Uint32Array;
+  readonly offs: Uint32Array;
+  readonly states: Uint8Array;
+  /** set by the dedupe phase: 1 = the successor is a new state */
+  readonly fresh: Uint8Array;
+
+  constructor(readonly sab: SharedArrayBuffer) {
+    const h = new Uint32Array(sab, 0, HEADER_WORDS);
+    const count = (this.count = h[0]!);
+    const mw = (this.maskWords = h[1]!);
+    const coverLen = h[2]!;
+    const parents = h[3]!;
+    this.dropped = h[4]!;
+    const K = h[5]!;
+    const n = h[6]!;
+    let at = HEADER_WORDS * 4;
+    this.cover = new Float64Array(sab, at, coverLen);
+    at += coverLen * 8;
+    this.parentMasks = new Uint32Array(sab, at, parents * mw);
+    at += parents * mw * 4;
+    this.meta = new Uint32Array(sab, at, count * (META_FIXED + mw));
+    at += count * (META_FIXED + mw) * 4;
+    this.order = new Uint32Array(sab, at, count);
+    at += count * 4;
+    this.offs = new Uint32Array(sab, at, K + 1);
+    at += (K + 1) * 4;
+    this.states = new Uint8Array(sab, at, count * n);
+    at += count * n;
+    this.fresh = new Uint8Array(sab, at, count);
+  }
+
+  /** Copy an expander's result into shared memory, grouping its successors by partition of K. */
+  static pack(r: SliceResult, stateBytes: number, K: number): SharedSlice {
+    const rec = META_FIXED + r.maskWords;
+    const parents = r.parentMasks.length / Math.max(1, r.maskWords);
+    const bytes = HEADER_WORDS * 4 + r.cover.length * 8 + r.parentMasks.byteLength + r.meta.byteLength + r.count * 4 + (K + 1) * 4 + r.count * stateBytes + r.count;
+    const sab = new SharedArrayBuffer((bytes + 7) & ~7);
+    const h = new Uint32Array(sab, 0, HEADER_WORDS);
+    h.set([r.count, r.maskWords, r.cover.length, parents, r.dropped, K, stateBytes, 0]);
+    const s = new SharedSlice(sab);
+    s.cover.set(r.cover);
+    s.parentMasks.set(r.parentMasks);
+    s.meta.set(r.meta);
+    s.states.set(r.states);
+    // counting sort by partition, stable: each partition's successors stay in slice order
+    const part = new Uint32Array(r.count);
+    const offs = s.offs;
+    for (let j = 0; j < r.count; j++) {
+      const p = PartitionedFingerprintSet.partitionOf(r.meta[j * rec + 2]!, K);
+      part[j] = p;
+      offs[p + 1]!++;
+    }
+    for (let p = 0; p < K; p++) offs[p + 1]! += offs[p]!;
+    const fill = offs.slice(0, K);
+    for (let j = 0; j < r.count; j++) s.order[fill[part[j]!]!++] = j;
+    return s;
+  }
+}
+
+/** Dedupe phase for one partition: insert its successors of `slices`, in order, into `table`; flag the new ones. */
+export function dedupePartition(slices: readonly SharedSlice[], p: number, table: SharedTable, assertMask: readonly number[]): SharedTable {
+  const set = CompactFingerprintSet.adopt(table);
+  const none = new Uint8Array(0);
+  for (const s of slices) {
+    const rec = META_FIXED + s.maskWords;
+    const meta = s.meta;
+    for (let i = s.offs[p]!, end = s.offs[p + 1]!; i < end; i++) {
+      const j = s.order[i]!;
+      const b = j * rec;
+      let assert = 0;
+      for (let w = 0; w < s.maskWords; w++) assert |= meta[b + META_FIXED + w]! & (assertMask[w] ?? 0);
+      if (assert !== 0) continue; // the kernel would have crashed: not a state
+      if (set.add(none, meta[b + 2]!, meta[b + 3]!)) s.fresh[j] = 1;
+    }
+  }
+  return set.share();
+}
+
+/** Tasks of the phased pool (workers/phased.ts). */
+export type PhasedTask =
+  | {
+      kind: 'expand';
+      modelId: string;
+      configJson: string;
+      only: string[] | null;
+      /** the level's frontier, shared; states [from, from + count) */
+      frontier: SharedArrayBuffer;
+      from: number;
+      count: number;
+      known: TableSnapshot[];
+      found: Uint32Array | null;
+    }
+  | { kind: 'dedupe'; slices: SharedArrayBuffer[]; partition: number; table: SharedTable; assertMask: number[] };
+
+export class PhasedPool {
+  private readonly pool: Piscina;
+  private readonly configJson: string;
+
+  constructor(private readonly spec: ModelSpec, readonly workers: number, private readonly only: string[] | null) {
+    const file = join(packageRoot(), 'dist', 'workers', 'phased.js');
+    if (!existsSync(file)) throw new Error(`worker entry ${file} is missing: run \`npm run build\``);
+    this.configJson = JSON.stringify(spec.config ?? {});
+    // two tasks queued per thread: a thread finishing a slice starts the next while the main thread is busy assembling
+    this.pool = new Piscina({ filename: file, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 2, idleTimeout: 60_000 });
+  }
+
+  async expand(frontier: SharedArrayBuffer, from: number, count: number, known: TableSnapshot[], found: Uint32Array | null): Promise<SharedSlice> {
+    const task: PhasedTask = { kind: 'expand', modelId: this.spec.modelId, configJson: this.configJson, only: this.only, frontier, from, count, known, found };
+    return new SharedSlice((await this.pool.run(task)) as SharedArrayBuffer);
+  }
+
+  async dedupe(slices: SharedSlice[], partition: number, table: SharedTable, assertMask: number[]): Promise<SharedTable> {
+    const task: PhasedTask = { kind: 'dedupe', slices: slices.map((s) => s.sab), partition, table, assertMask };
+    return (await this.pool.run(task)) as SharedTable;
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+/** What a phased level needs of the search's run (search.ts's Run). */
+export interface PhasedRun {
+  readonly store: ParentStore;
+  transitions: number;
+  stopped: boolean;
+  readonly found: Uint32Array;
+  foundChanged: boolean;
+  readonly isAssert: boolean[];
+  readonly maskWords: number;
+  addCover(c: Float64Array): void;
+  noteStates(masks: Uint32Array, mw: number, count: number, idOf: (j: number) => number): void;
+  note(words: Uint32Array, at: number, wantState: boolean, path: () => { init: number; actions: number[] }): void;
+  timeUp(): boolean;
+  progress(frontier: number): void;
+}
+
+/** A growable frontier in shared memory (the next level's, built by the assemble phase). */
+export class SharedFrontier {
+  sab: SharedArrayBuffer;
+  bytes: Uint8Array;
+  words: Uint32Array;
+  count = 0;
+
+  constructor(private readonly n: number, states: number) {
+    this.sab = new SharedArrayBuffer(Math.max(1, states) * n);
+    this.bytes = new Uint8Array(this.sab);
+    this.words = new Uint32Array(this.sab);
+  }
+
+  static of(states: Uint8Array, count: number, n: number): SharedFrontier {
+    const f = new SharedFrontier(n, count);
+    f.bytes.set(states.subarray(0, count * n));
+    f.count = count;
+    return f;
+  }
+
+  push(src: Uint32Array, fromWord: number): void {
+    const nw = this.n >>> 2;
+    if ((this.count + 1) * this.n > this.bytes.length) {
+      const sab = new SharedArrayBuffer(this.bytes.length * 2);
+      new Uint8Array(sab).set(this.bytes);
+      this.sab = sab;
+      this.bytes = new Uint8Array(sab);
+      this.words = new Uint32Array(sab);
+    }
+    const to = this.count * nw;
+    for (let w = 0; w < nw; w++) this.words[to + w] = src[fromWord + w]!;
+    this.count++;
+  }
+
+  /** the states as one plain view (checkpoints, the unexpanded-state evaluation) */
+  view(): Uint8Array {
+    return this.bytes.subarray(0, this.count * this.n);
+  }
+}
+
+const yieldToEvents = (): Promise<void> => new Promise((res) => setImmediate(res));
+
+export interface PhasedLevelOptions {
+  sliceStates?: number;
+  /** states of the frontier per chunk (all phases of a chunk finish before the next chunk's dedupe) */
+  chunkStates?: number;
+  /** a signal asked the run to stop: checked after each chunk */
+  interrupted?: () => boolean;
+}
+
+/**
+ * Expand one BFS level of `count` states (state numbers base..base+count-1) in `frontier`.
+ * Returns the next frontier and how many states of this level were expanded and merged (all of
+ * them unless a time bound or a signal stopped the level after a chunk).
+ */
+export async function phasedLevel(
+  run: PhasedRun,
+  visited: PartitionedFingerprintSet,
+  pool: PhasedPool,
+  frontier: SharedFrontier,
+  base: number,
+  n: number,
+  o: PhasedLevelOptions,
+): Promise<{ next: SharedFrontier; merged: number; interrupted: boolean }> {
+  const count = frontier.count;
+  const W = pool.workers;
+  // Few, large tasks: each task moves a few SharedArrayBuffers between threads, and that costs
+  // tens of microseconds apiece in Node 20; two slices per thread and chunk balance the load.
+  const slice = Math.max(1, o.sliceStates ?? Math.min(8192, Math.ceil(count / (W * 2))));
+  const chunk = Math.max(slice, o.chunkStates ?? slice * W * 2);
+  const assertMask = Array.from({ length: run.maskWords }, () => 0);
+  run.isAssert.forEach((a, p) => {
+    if (a) assertMask[p >>> 5]! |= 1 << (p & 31);
+  });
+  const next = new SharedFrontier(n, Math.min(Math.max(16, count * 2), 1 << 16));
+  let found: Uint32Array | null = run.found.slice();
+  run.foundChanged = false;
+  const expandChunk = (c0: number): Promise<SharedSlice>[] => {
+    const known = visited.snapshots();
+    const out: Promise<SharedSlice>[] = [];
+    for (let from = c0; from < Math.min(count, c0 + chunk); from += slice) out.push(pool.expand(frontier.sab, from, Math.min(slice, count - from), known, found));
+    return out;
+  };
+  let merged = 0;
+  let pending: Promise<SharedSlice>[] | null = count > 0 ? expandChunk(0) : null;
+  let assembled: Promise<void> = Promise.resolve();
+  for (let c0 = 0; pending !== null; c0 += chunk) {
+    const slices = await Promise.all(pending);
+    await assembled; // the previous chunk's assembly: its states are all in `next` before this chunk's are
+    // dedupe: one task per partition; nothing reads the tables meanwhile
+    const tables = await Promise.all(visited.parts.map((t, p) => pool.dedupe(slices, p, t.share(), assertMask)));
+    tables.forEach((t, p) => visited.adopt(p, t));
+    const stop = run.timeUp() || (o.interrupted?.() ?? false);
+    // properties found so far are not checked again by the next chunk's expanders
+    if (run.foundChanged) found = run.found.slice();
+    pending = !stop && c0 + chunk < count ? expandChunk(c0 + chunk) : null;
+    // assemble while the pool expands the next chunk
+    const first = base + c0;
+    assembled = assemble(run, slices, first, slice, next, n);
+    merged = Math.min(count, c0 + chunk);
+    if (stop) {
+      await assembled;
+      return { next, merged, interrupted: !run.stopped };
+    }
+  }
+  await assembled;
+  return { next, merged, interrupted: false };
+}
+
+/** Phase 3 on the main thread: findings, parents and new states, in slice order (yielding between slices). */
+async function assemble(run: PhasedRun, slices: SharedSlice[], first: number, slice: number, next: SharedFrontier, n: number): Promise<void> {
+  const nw = n >>> 2;
+  for (let k = 0; k < slices.length; k++) {
+    const s = slices[k]!;
+    const b0 = first + k * slice;
+    run.addCover(s.cover);
+    run.transitions += s.dropped + s.count;
+    run.noteStates(s.parentMasks, s.maskWords, s.parentMasks.length / Math.max(1, s.maskWords), (j) => b0 + j);
+    const rec = META_FIXED + s.maskWords;
+    const meta = s.meta;
+    const words = new Uint32Array(s.sab, s.states.byteOffset, s.states.byteLength >>> 2);
+    for (let j = 0; j < s.count; j++) {
+      const b = j * rec;
+      let any = 0;
+      for (let w = 0; w < s.maskWords; w++) any |= meta[b + META_FIXED + w]!;
+      if (any !== 0) {
+        const parent = b0 + meta[b]!;
+        const action = meta[b + 1]!;
+        run.note(meta, b + META_FIXED, false, () => {
+          const p = run.store.pathTo(parent);
+          p.actions.push(action);
+          return p;
+        });
+      }
+      if (s.fresh[j] === 1) {
+        run.store.push(b0 + meta[b]!, meta[b + 1]!);
+        next.push(words, j * nw);
+      }
+    }
+    run.progress(next.count);
+    if (k + 1 < slices.length) await yieldToEvents();
+  }
+}
