@@ -6,7 +6,6 @@
  */
 import { Expander } from '../src/checker/expand.js';
 import { dedupePartition, SharedSlice, type PhasedTask } from '../src/checker/phased.js';
-import { partitionsHave } from '../src/fpset/fpset.js';
 import { createModel } from '../models/registry.js';
 
 const cache = new Map<string, { ex: Expander; n: number }>();
@@ -24,6 +23,6 @@ export default function phasedTask(task: PhasedTask): unknown {
   ex.setFound(task.found);
   const known = task.known;
   const view = new Uint8Array(task.frontier, task.from * n, task.count * n);
-  const r = ex.expand(view, task.count, (hi, lo) => partitionsHave(known, hi, lo));
+  const r = ex.expand(view, task.count, known);
   return SharedSlice.pack(r, n, known.length).sab;
 }

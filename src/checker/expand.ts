@@ -10,6 +10,16 @@
 import type { Model, StepContext } from '../model.js';
 import { isStateProperty } from '../property.js';
 import { fingerprintWords, type Fp } from '../state/fingerprint.js';
+import { tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
+
+/**
+ * Successors already stored, to drop: a membership callback, or the visited set's compact tables
+ * (one, or a partitioned set's), looked up in batches so that their cache misses overlap.
+ */
+export type Known = ((hi: number, lo: number) => boolean) | readonly TableSnapshot[];
+
+/** successors per batched lookup */
+const BATCH = 256;
 
 /** Per-successor record: parent (index in slice), action, fp hi, fp lo, then `maskWords` words of property bits. */
 export const META_FIXED = 4;
@@ -53,6 +63,11 @@ export class Expander implements StepContext {
   private scratchWords: Uint32Array;
   private readonly fp: Fp = { hi: 0, lo: 0 };
   private readonly enabled: Uint8Array;
+  private readonly candHi = new Uint32Array(BATCH);
+  private readonly candLo = new Uint32Array(BATCH);
+  private readonly candAt = new Int32Array(BATCH);
+  private readonly candSlot = new Int32Array(BATCH);
+  private readonly hit = new Uint8Array(BATCH);
 
   constructor(private readonly model: Model, only?: ReadonlySet<string>) {
     this.n = model.stateBytes;
@@ -151,13 +166,13 @@ export class Expander implements StepContext {
   }
 
   /**
-   * Expand `count` states stored back to back in `slice`. `known(hi, lo)`, if
-   * given, says a successor is already stored: it is then counted as a
-   * transition but not copied out (unless its transition fired a property).
+   * Expand `count` states stored back to back in `slice`. `known`, if given,
+   * says which successors are already stored: they are counted as
+   * transitions but not copied out (unless their transition fired a property).
    * Dropping states the merge would discard anyway changes no result.
    * The result's arrays are views into buffers this expander reuses two calls later.
    */
-  expand(slice: Uint8Array, count: number, known?: (hi: number, lo: number) => boolean): SliceResult {
+  expand(slice: Uint8Array, count: number, known?: Known): SliceResult {
     const m = this.model;
     const n = this.n;
     const nw = n >>> 2;
@@ -178,6 +193,11 @@ export class Expander implements StepContext {
     const trans = this.transProps;
     const canon = m.canonicalize;
     const fp = this.fp;
+    const one = typeof known === 'function' ? known : undefined;
+    const tables = typeof known === 'function' ? undefined : known;
+    // batched lookups: every successor is copied out, then the known ones without findings are squeezed out
+    let from = 0;
+    let cands = 0;
     for (let k = 0; k < count; k++) {
       const src = slice.subarray(k * n, k * n + n);
       this.evaluateInto(src, parentMasks, k * mw);
@@ -197,7 +217,8 @@ export class Expander implements StepContext {
           }
         }
         fingerprintWords(dw, 0, nw, fp);
-        if (known !== undefined && (!this.maskDirty || this.maskEmpty()) && known(fp.hi, fp.lo)) {
+        const clean = !this.maskDirty || this.maskEmpty();
+        if (one !== undefined && clean && one(fp.hi, fp.lo)) {
           this.dropped++;
           continue;
         }
@@ -215,9 +236,20 @@ export class Expander implements StepContext {
         for (let w = 0; w < mw; w++) meta[b + META_FIXED + w] = this.mask[w]!;
         const o = out * nw;
         for (let w = 0; w < nw; w++) sw[o + w] = dw[w]!;
+        if (tables !== undefined && clean) {
+          this.candHi[cands] = fp.hi;
+          this.candLo[cands] = fp.lo;
+          this.candAt[cands++] = out;
+        }
         out++;
+        if (cands === BATCH) {
+          out = this.squeeze(tables!, meta, sw, rec, nw, from, out, cands);
+          from = out;
+          cands = 0;
+        }
       }
     }
+    if (cands > 0) out = this.squeeze(tables!, meta, sw, rec, nw, from, out, cands);
     return {
       count: out,
       maskWords: mw,
@@ -227,6 +259,27 @@ export class Expander implements StepContext {
       parentMasks: parentMasks.subarray(0, count * mw),
       dropped: this.dropped,
     };
+  }
+
+  /** Drop the known ones among the `cands` candidates of records [from, out); returns the new end. */
+  private squeeze(tables: readonly TableSnapshot[], meta: Uint32Array, sw: Uint32Array, rec: number, nw: number, from: number, out: number, cands: number): number {
+    const hit = this.hit;
+    const at = this.candAt;
+    tablesHaveMany(tables, this.candHi, this.candLo, cands, hit, this.candSlot);
+    let w = from;
+    let c = 0;
+    for (let j = from; j < out; j++) {
+      if (c < cands && at[c] === j && hit[c++] === 1) {
+        this.dropped++;
+        continue;
+      }
+      if (w !== j) {
+        for (let x = 0; x < rec; x++) meta[w * rec + x] = meta[j * rec + x]!;
+        for (let x = 0; x < nw; x++) sw[w * nw + x] = sw[j * nw + x]!;
+      }
+      w++;
+    }
+    return w;
   }
 
   private maskEmpty(): boolean {

@@ -10,7 +10,7 @@ import type { Model } from '../model.js';
 import { isStateProperty } from '../property.js';
 import { BitstateSet, CompactFingerprintSet, FingerprintSet, FullStateSet, PartitionedFingerprintSet, type VisitedSet } from '../fpset/fpset.js';
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
-import { Expander, META_FIXED, maskHas, maskWordsFor, type SliceResult } from './expand.js';
+import { Expander, META_FIXED, maskHas, maskWordsFor, type Known, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
 import { PhasedPool, SharedFrontier, phasedLevel, type PhasedRun } from './phased.js';
 import { packSlice, unpackSlice } from './wire.js';
@@ -338,7 +338,11 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   // Dropping known successors in the expander saves copying them out; a run that may stop
   // mid-slice (state bound, fail-fast) counts transitions one by one instead, so the count
   // at the stop is the same for any number of workers.
-  const known = opts.maxStates === undefined && !opts.failFast && !pool ? (hi: number, lo: number) => run.visited.has(hi, lo) : undefined;
+  // (the compact table is looked up in batches; its snapshot is taken per slice, as the merge grows it)
+  const known =
+    opts.maxStates === undefined && !opts.failFast && !pool
+      ? (): Known => (run.visited instanceof CompactFingerprintSet ? [run.visited.snapshot()] : (hi: number, lo: number) => run.visited.has(hi, lo))
+      : undefined;
   let foundNow: Uint32Array | null = null;
   try {
     const ck = opts.checkpoint;
@@ -461,7 +465,7 @@ async function mergedLevel(
   base: number,
   count: number,
   n: number,
-  known: ((hi: number, lo: number) => boolean) | undefined,
+  known: (() => Known) | undefined,
   sliceStates: number | undefined,
   ck: CheckpointHooks | undefined,
   refreshFound: () => Uint32Array | null,
@@ -475,7 +479,7 @@ async function mergedLevel(
     const c = Math.min(slice, count - from);
     const view = frontier.subarray(from * n, (from + c) * n);
     const found = refreshFound();
-    if (!pool) return Promise.resolve(local.expand(view, c, known));
+    if (!pool) return Promise.resolve(local.expand(view, c, known?.()));
     return pool.expand(view, c, null, found).then((r) => {
       ready[k] = true;
       return r;

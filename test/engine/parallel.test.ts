@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../models/registry.js';
 import { search, type SearchOptions, type SearchResult } from '../../src/checker/search.js';
-import { essence, pathLabels } from '../helpers/paths.js';
+import { essence, finding, pathLabels } from '../helpers/paths.js';
 
 
 async function run(id: string, config: Record<string, number>, workers: number, extra: SearchOptions = {}) {
@@ -85,6 +85,24 @@ describe('parallel bfs', () => {
     const { r: two } = await run('counters', cfg, 2, { maxStates: 5000 });
     const pick = (r: SearchResult) => ({ ...essence(m, r), coverage: undefined });
     expect(pick(two)).toEqual(pick(one));
+  });
+
+  it('the thp model, phased: the same states, traces and coverage for 1, 2 and 3 workers, in one chunk or many', async () => {
+    // andrea-v1 (seed 004's first fix) violates rmap-integrity; small slices make many chunks per level
+    const cfg = { era: 'andrea-v1', procs: 2, subpages: 2 } as unknown as Record<string, number>;
+    const { m, r: one } = await run('thp', cfg, 1);
+    expect(one.exhaustive).toBe(true);
+    expect(finding(m, one.findings, 'rmap-integrity')).not.toBeNull();
+    const want = essence(m, one);
+    for (const [workers, sliceStates] of [
+      [2, undefined],
+      [3, undefined],
+      [2, 5],
+      [3, 17],
+    ] as const) {
+      const { r } = await run('thp', cfg, workers, sliceStates ? { sliceStates } : {});
+      expect(essence(m, r), `${workers} workers, slices of ${sliceStates ?? 'default'}`).toEqual(want);
+    }
   });
 
   it('refuses to go parallel without a model spec', async () => {

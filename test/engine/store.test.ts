@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NO_PARENT, ParentStore } from '../../src/checker/store.js';
-import { CompactFingerprintSet, tableHas } from '../../src/fpset/fpset.js';
+import { CompactFingerprintSet, PartitionedFingerprintSet, tableHas, tablesHaveMany } from '../../src/fpset/fpset.js';
 
 describe('ParentStore', () => {
   it('packs parent and action in 4 bytes a state and rebuilds paths', () => {
@@ -57,5 +57,55 @@ describe('CompactFingerprintSet', () => {
     for (let i = 1; i < 3000; i++) expect(set.add(new Uint8Array(0), i, (Math.imul(i, 0x9e3779b1) ^ 0xffffffff) >>> 0)).toBe(true);
     for (let i = 1; i < 3000; i++) expect(set.has(i, (Math.imul(i, 0x9e3779b1) ^ 0xffffffff) >>> 0)).toBe(true);
     expect(set.size).toBe(2999);
+  });
+});
+
+describe('PartitionedFingerprintSet and batched lookups', () => {
+  const fpsOf = (n: number, seed: number): [number, number][] => {
+    let h = seed;
+    const out: [number, number][] = [];
+    for (let i = 0; i < n; i++) {
+      h = (Math.imul(h, 1103515245) + 12345) >>> 0;
+      out.push([h, (Math.imul(i + seed, 2654435761) >>> 0) || 1]);
+    }
+    return out;
+  };
+
+  it('is the same set as one table: adds, dedupes, exports and imports across partition counts', () => {
+    const fps = fpsOf(20000, 3);
+    const one = new CompactFingerprintSet(16);
+    const three = new PartitionedFingerprintSet(3, 16);
+    for (const [a, b] of fps) expect(three.add(new Uint8Array(0), a, b)).toBe(one.add(new Uint8Array(0), a, b));
+    for (const [a, b] of fps.slice(0, 500)) expect(three.add(new Uint8Array(0), a, b)).toBe(false);
+    expect(three.size).toBe(20000);
+    // every partition holds some, and bytes per state stay those of one compact table (within its growth step)
+    for (const p of three.parts) expect(p.size).toBeGreaterThan(5000);
+    expect(three.bytes / three.size).toBeLessThan(12);
+    const sorted = (u: Uint32Array) => [...u].reduce<string[]>((a, v, i) => (i % 2 ? (a[a.length - 1] += `:${v}`, a) : [...a, `${v}`]), []).sort();
+    expect(sorted(three.exportFps())).toEqual(sorted(one.exportFps()));
+    const back = new PartitionedFingerprintSet(2, 16);
+    back.importFps(three.exportFps(), three.capacity);
+    expect(back.size).toBe(20000);
+    for (const [a, b] of fps) expect(back.has(a, b)).toBe(true);
+  });
+
+  it('tablesHaveMany answers as has() does, for one table and for partitions, hits and misses mixed', () => {
+    const stored = fpsOf(30000, 5);
+    const absent = fpsOf(30000, 6);
+    const one = new CompactFingerprintSet(16);
+    const four = new PartitionedFingerprintSet(4, 16);
+    for (const [a, b] of stored) {
+      one.add(new Uint8Array(0), a, b);
+      four.add(new Uint8Array(0), a, b);
+    }
+    const mixed = stored.flatMap((x, i) => [x, absent[i]!]).slice(0, 1000);
+    const his = Uint32Array.from(mixed.map((x) => x[0]));
+    const los = Uint32Array.from(mixed.map((x) => x[1]));
+    for (const snaps of [[one.snapshot()], four.snapshots()]) {
+      const out = new Uint8Array(mixed.length);
+      tablesHaveMany(snaps, his, los, mixed.length, out, new Int32Array(mixed.length));
+      expect([...out]).toEqual(mixed.map(([a, b]) => (one.has(a, b) ? 1 : 0)));
+      expect(out.reduce((n, v) => n + v, 0)).toBe(500);
+    }
   });
 });
