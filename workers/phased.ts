@@ -24,5 +24,5 @@ export default function phasedTask(task: PhasedTask): unknown {
   const known = task.known;
   const view = new Uint8Array(task.frontier, task.from * n, task.count * n);
   const r = ex.expand(view, task.count, known);
-  return SharedSlice.pack(r, n, known.length).sab;
+  return SharedSlice.pack(r, n, known.length, task.reuse).sab;
 }

@@ -68,15 +68,17 @@ export class SharedSlice {
     this.fresh = new Uint8Array(sab, at, count);
   }
 
-  /** Copy an expander's result into shared memory, grouping its successors by partition of K. */
-  static pack(r: SliceResult, stateBytes: number, K: number): SharedSlice {
+  /** Copy an expander's result into shared memory (`reuse`, if it is large enough), grouping its successors by partition of K. */
+  static pack(r: SliceResult, stateBytes: number, K: number, reuse: SharedArrayBuffer | null = null): SharedSlice {
     const rec = META_FIXED + r.maskWords;
     const parents = r.parentMasks.length / Math.max(1, r.maskWords);
     const bytes = HEADER_WORDS * 4 + r.cover.length * 8 + r.parentMasks.byteLength + r.meta.byteLength + r.count * 4 + (K + 1) * 4 + r.count * stateBytes + r.count;
-    const sab = new SharedArrayBuffer((bytes + 7) & ~7);
+    const sab = reuse && reuse.byteLength >= bytes ? reuse : new SharedArrayBuffer(Math.ceil((bytes * 1.25) / 8) * 8);
     const h = new Uint32Array(sab, 0, HEADER_WORDS);
     h.set([r.count, r.maskWords, r.cover.length, parents, r.dropped, K, stateBytes, 0]);
     const s = new SharedSlice(sab);
+    s.offs.fill(0);
+    s.fresh.fill(0);
     s.cover.set(r.cover);
     s.parentMasks.set(r.parentMasks);
     s.meta.set(r.meta);
@@ -100,9 +102,11 @@ export class SharedSlice {
 export function dedupePartition(slices: readonly SharedSlice[], p: number, table: SharedTable, assertMask: readonly number[]): SharedTable {
   const set = CompactFingerprintSet.adopt(table);
   const none = new Uint8Array(0);
+  let touched = 0;
   for (const s of slices) {
     const rec = META_FIXED + s.maskWords;
     const meta = s.meta;
+    for (let i = s.offs[p]!, end = s.offs[p + 1]!; i < end; i++) touched ^= set.touch(meta[s.order[i]! * rec + 2]!, meta[s.order[i]! * rec + 3]!);
     for (let i = s.offs[p]!, end = s.offs[p + 1]!; i < end; i++) {
       const j = s.order[i]!;
       const b = j * rec;
@@ -112,6 +116,7 @@ export function dedupePartition(slices: readonly SharedSlice[], p: number, table
       if (set.add(none, meta[b + 2]!, meta[b + 3]!)) s.fresh[j] = 1;
     }
   }
+  if (touched === 0.5) throw new Error('unreachable'); // keeps the touches
   return set.share();
 }
 
@@ -128,6 +133,8 @@ export type PhasedTask =
       count: number;
       known: TableSnapshot[];
       found: Uint32Array | null;
+      /** a buffer of an assembled slice to write the result into, if it is large enough */
+      reuse: SharedArrayBuffer | null;
     }
   | { kind: 'dedupe'; slices: SharedArrayBuffer[]; partition: number; table: SharedTable; assertMask: number[] };
 
@@ -143,8 +150,16 @@ export class PhasedPool {
     this.pool = new Piscina({ filename: file, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 2, idleTimeout: 60_000 });
   }
 
+  /** buffers of assembled slices, handed back to the expand tasks (fewer SharedArrayBuffers to allocate and free) */
+  private readonly spare: SharedArrayBuffer[] = [];
+
+  recycle(slices: readonly SharedSlice[]): void {
+    for (const s of slices) if (this.spare.length < 4 * this.workers) this.spare.push(s.sab);
+  }
+
   async expand(frontier: SharedArrayBuffer, from: number, count: number, known: TableSnapshot[], found: Uint32Array | null): Promise<SharedSlice> {
-    const task: PhasedTask = { kind: 'expand', modelId: this.spec.modelId, configJson: this.configJson, only: this.only, frontier, from, count, known, found };
+    const reuse = this.spare.pop() ?? null;
+    const task: PhasedTask = { kind: 'expand', modelId: this.spec.modelId, configJson: this.configJson, only: this.only, frontier, from, count, known, found, reuse };
     return new SharedSlice((await this.pool.run(task)) as SharedArrayBuffer);
   }
 
@@ -272,7 +287,7 @@ export async function phasedLevel(
     pending = !stop && c0 + chunk < count ? expandChunk(c0 + chunk) : null;
     // assemble while the pool expands the next chunk
     const first = base + c0;
-    assembled = assemble(run, slices, first, slice, next, n);
+    assembled = assemble(run, slices, first, slice, next, n).then(() => pool.recycle(slices));
     merged = Math.min(count, c0 + chunk);
     if (stop) {
       await assembled;

@@ -536,6 +536,12 @@ async function mergedLevel(
       if (run.stopped) break;
       const rec = META_FIXED + r.maskWords;
       const rWords = new Uint32Array(r.states.buffer, r.states.byteOffset, r.states.byteLength >>> 2);
+      const v = run.visited;
+      if (v instanceof CompactFingerprintSet && run.opts.memoryBytes === undefined) {
+        let touched = 0; // overlap the inserts' cache misses (CompactFingerprintSet.touch)
+        for (let j = 0; j < r.count; j++) touched ^= v.touch(r.meta[j * rec + 2]!, r.meta[j * rec + 3]!);
+        if (touched === 0.5) throw new Error('unreachable');
+      }
       for (let j = 0; j < r.count; j++) {
         const b = j * rec;
         const parent = base + k * slice + r.meta[b]!;

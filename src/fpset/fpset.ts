@@ -208,6 +208,14 @@ export class CompactFingerprintSet implements VisitedSet {
     return { table: this.table, cap: this.cap, pow2: false };
   }
 
+  /**
+   * The first word of (hi, lo)'s home slot. Calling this over a batch before inserting it lets the
+   * batch's cache misses overlap (the loads do not depend on each other); the inserts then mostly hit.
+   */
+  touch(hi: number, lo: number): number {
+    return this.table[2 * homeSlot(hi, lo, this.cap)]!;
+  }
+
   /** The table and its fill, to hand to another thread (which may insert and hand back a grown one). */
   share(): SharedTable {
     return { table: this.table, cap: this.cap, count: this.count };
