@@ -10,8 +10,7 @@ import { createModel } from '../models/registry.js';
 
 const cache = new Map<string, { ex: Expander; n: number }>();
 
-export default function phasedTask(task: PhasedTask): unknown {
-  if (task.kind === 'dedupe') return dedupePartition(task.slices.map((b) => new SharedSlice(b)), task.partition, task.table, task.assertMask);
+function expanderFor(task: { modelId: string; configJson: string; only: string[] | null }): { ex: Expander; n: number } {
   const key = `${task.modelId}\u0000${task.configJson}\u0000${task.only?.join(',') ?? '*'}`;
   let e = cache.get(key);
   if (!e) {
@@ -19,7 +18,13 @@ export default function phasedTask(task: PhasedTask): unknown {
     e = { ex: new Expander(model, task.only ? new Set(task.only) : undefined), n: model.stateBytes };
     cache.set(key, e);
   }
-  const { ex, n } = e;
+  return e;
+}
+
+export default function phasedTask(task: PhasedTask): unknown {
+  if (task.kind === 'dedupe') return dedupePartition(task.slices.map((b) => new SharedSlice(b)), task.partition, task.table, task.assertMask);
+  if (task.kind === 'warm') return void expanderFor(task);
+  const { ex, n } = expanderFor(task);
   ex.setFound(task.found);
   const known = task.known;
   const view = new Uint8Array(task.frontier, task.from * n, task.count * n);

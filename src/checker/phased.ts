@@ -136,7 +136,9 @@ export type PhasedTask =
       /** a buffer of an assembled slice to write the result into, if it is large enough */
       reuse: SharedArrayBuffer | null;
     }
-  | { kind: 'dedupe'; slices: SharedArrayBuffer[]; partition: number; table: SharedTable; assertMask: number[] };
+  | { kind: 'dedupe'; slices: SharedArrayBuffer[]; partition: number; table: SharedTable; assertMask: number[] }
+  /** build the model in the thread ahead of its first slice */
+  | { kind: 'warm'; modelId: string; configJson: string; only: string[] | null };
 
 export class PhasedPool {
   private readonly pool: Piscina;
@@ -148,6 +150,8 @@ export class PhasedPool {
     this.configJson = JSON.stringify(spec.config ?? {});
     // two tasks queued per thread: a thread finishing a slice starts the next while the main thread is busy assembling
     this.pool = new Piscina({ filename: file, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 2, idleTimeout: 60_000 });
+    // threads load the model while the main thread runs the first, small levels (a failure shows again on a real task)
+    for (let i = 0; i < workers; i++) this.pool.run({ kind: 'warm', modelId: spec.modelId, configJson: this.configJson, only } satisfies PhasedTask).catch(() => {});
   }
 
   /** buffers of assembled slices, handed back to the expand tasks (fewer SharedArrayBuffers to allocate and free) */

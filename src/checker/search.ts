@@ -70,6 +70,8 @@ export interface SearchOptions {
   walks?: number;
   /** states per slice handed to an expander */
   sliceStates?: number;
+  /** parallel bfs: levels of fewer states than this per worker run on the main thread (default 1024) */
+  phasedFrom?: number;
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
   /** bfs only: checkpoints at level boundaries, stop on a signal, resume (src/checker/checkpoint.ts) */
@@ -341,14 +343,19 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   // (the compact table is looked up in batches; its snapshot is taken per slice, as the merge grows it)
   const known =
     opts.maxStates === undefined && !opts.failFast && !pool
-      ? (): Known => (run.visited instanceof CompactFingerprintSet ? [run.visited.snapshot()] : (hi: number, lo: number) => run.visited.has(hi, lo))
+      ? (): Known => {
+          const v = run.visited;
+          if (v instanceof CompactFingerprintSet) return [v.snapshot()];
+          if (v instanceof PartitionedFingerprintSet) return v.snapshots();
+          return (hi: number, lo: number) => v.has(hi, lo);
+        }
       : undefined;
   let foundNow: Uint32Array | null = null;
   try {
     const ck = opts.checkpoint;
     const start = ck?.resume ? resumeRun(run, ck.resume) : seedFrontier(run);
     let frontier = start.frontier;
-    let shared = phasedPool ? SharedFrontier.of(frontier, start.count, n) : null;
+    let shared: SharedFrontier | null = null; // the frontier in shared memory, once a level was phased
     let base = start.base;
     let count = start.count;
     let mark: LevelMark | null = null; // checkpoints: the run at the current level's start
@@ -385,7 +392,9 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       let next: Uint8Array;
       let nextCount: number;
       let interrupted = false;
-      if (phasedPool && shared) {
+      // small levels (the first few, the last few) cost less on the main thread than in tasks
+      if (phasedPool && count >= (opts.phasedFrom ?? PHASED_MIN_STATES) * workers) {
+        if (shared?.bytes.buffer !== frontier.buffer) shared = SharedFrontier.of(frontier, count, n);
         const r = await phasedLevel(run as PhasedRun, run.visited as PartitionedFingerprintSet, phasedPool, shared, base, n, {
           sliceStates: opts.sliceStates,
           interrupted: ck ? () => ck.interrupted() : undefined,
@@ -446,6 +455,9 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
     await phasedPool?.destroy();
   }
 }
+
+/** Per worker: a smaller level is expanded on the main thread, even in a parallel run. */
+const PHASED_MIN_STATES = 1024;
 
 /** The phased parallel BFS applies: nothing may stop it mid-level at a point that depends on the worker count. */
 function phased(o: SearchOptions): boolean {

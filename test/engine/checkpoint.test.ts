@@ -69,14 +69,14 @@ describe('bfs checkpoint and resume', () => {
   for (const workers of [1, 2]) {
     it(`${workers} worker(s): stopped at a level boundary, resumed: the same results`, async () => {
       // interrupted() is asked once per level start and once per merged slice: with one slice a level, call 21 is level 10's start
-      const { m, snap, resumed } = await stopAndResume('counters', cfg, { workers, sliceStates: 1 << 16 }, { everyLevel: true, stopAfterCalls: 20 }, workers);
+      const { m, snap, resumed } = await stopAndResume('counters', cfg, { workers, sliceStates: 1 << 16, phasedFrom: 0 }, { everyLevel: true, stopAfterCalls: 20 }, workers);
       expect(snap.depth).toBeGreaterThan(3);
       expect(snap.depth).toBeLessThan(30);
       expect(essence(m, resumed)).toEqual(want);
     });
 
     it(`${workers} worker(s): stopped in the middle of a level (nothing written before), resumed: the same results`, async () => {
-      const { m, snap, resumed } = await stopAndResume('counters', cfg, { workers, sliceStates: 100 }, { everyLevel: false, stopAfterCalls: 120 }, 3 - workers);
+      const { m, snap, resumed } = await stopAndResume('counters', cfg, { workers, sliceStates: 100, phasedFrom: 0 }, { everyLevel: false, stopAfterCalls: 120 }, 3 - workers);
       // the checkpoint is of the abandoned level's start: its store ends where the level's frontier ends
       expect(snap.store.parents.length).toBe(snap.base + snap.count);
       expect(snap.visited.kind === 'fingerprints' && snap.visited.pairs.length / 2).toBe(snap.base + snap.count);
@@ -106,7 +106,7 @@ describe('bfs checkpoint and resume', () => {
     expect(ref.distinct).toBe(802);
     expect(ref.findings[m.properties.findIndex((p) => p.name === 'rmap-integrity')]).not.toBeNull();
     for (const workers of [1, 2]) {
-      const { resumed } = await stopAndResume('thp', config, { workers, sliceStates: 20 }, { everyLevel: false, stopAfterCalls: 15 }, workers);
+      const { resumed } = await stopAndResume('thp', config, { workers, sliceStates: 20, phasedFrom: 0 }, { everyLevel: false, stopAfterCalls: 15 }, workers);
       expect(essence(m, resumed), `${workers} workers`).toEqual(ref);
     }
   });

@@ -31,14 +31,14 @@ describe('parallel bfs', () => {
       const { r } = await run('counters', cfg, workers);
       expect(essence(m, r), `${workers} workers`).toEqual(want);
     }
-    // many small slices per level (the widest level of this model has 2,460 states)
+    // many small slices per level (the widest level of this model has 2,460 states), every level phased
     for (const [workers, sliceStates] of [
       [1, 100],
       [2, 100],
       [4, 100],
       [4, 7],
     ] as const) {
-      const { r } = await run('counters', cfg, workers, { sliceStates });
+      const { r } = await run('counters', cfg, workers, { sliceStates, phasedFrom: 0 });
       expect(essence(m, r), `${workers} workers, slices of ${sliceStates}`).toEqual(want);
     }
   });
@@ -48,7 +48,7 @@ describe('parallel bfs', () => {
       const { m, r: one } = await run('mutex-broken', { procs }, 1);
       expect(pathLabels(m, one.findings[0])).toEqual(['check(0)', 'check(1)', 'set(0)', 'set(1)']);
       for (const workers of [2, 4]) {
-        const { r } = await run('mutex-broken', { procs }, workers, { sliceStates: 3 });
+        const { r } = await run('mutex-broken', { procs }, workers, { sliceStates: 3, phasedFrom: 0 });
         expect(essence(m, r), `procs ${procs}, ${workers} workers`).toEqual(essence(m, one));
       }
     }
@@ -59,7 +59,7 @@ describe('parallel bfs', () => {
   it('the property filter reaches the workers', async () => {
     const cfg = { procs: 3 };
     const { m, r: one } = await run('mutex-broken', cfg, 1, { properties: ['all-critical'] });
-    const { r: two } = await run('mutex-broken', cfg, 2, { properties: ['all-critical'], sliceStates: 4 });
+    const { r: two } = await run('mutex-broken', cfg, 2, { properties: ['all-critical'], sliceStates: 4, phasedFrom: 0 });
     expect(two.checked).toEqual([false, false, true]);
     expect(essence(m, two)).toEqual(essence(m, one));
     expect(two.findings[0]).toBeNull();
@@ -94,14 +94,17 @@ describe('parallel bfs', () => {
     expect(one.exhaustive).toBe(true);
     expect(finding(m, one.findings, 'rmap-integrity')).not.toBeNull();
     const want = essence(m, one);
-    for (const [workers, sliceStates] of [
-      [2, undefined],
-      [3, undefined],
-      [2, 5],
-      [3, 17],
+    // phasedFrom: the per-worker level size from which a level runs phased (smaller ones on the main thread)
+    for (const [workers, sliceStates, phasedFrom] of [
+      [2, undefined, 0],
+      [3, undefined, 0],
+      [2, 5, 0],
+      [3, 17, 0],
+      [2, 5, 40],
+      [2, undefined, undefined],
     ] as const) {
-      const { r } = await run('thp', cfg, workers, sliceStates ? { sliceStates } : {});
-      expect(essence(m, r), `${workers} workers, slices of ${sliceStates ?? 'default'}`).toEqual(want);
+      const { r } = await run('thp', cfg, workers, { sliceStates, phasedFrom });
+      expect(essence(m, r), `${workers} workers, slices of ${sliceStates ?? 'default'}, phased from ${phasedFrom}`).toEqual(want);
     }
   });
 
