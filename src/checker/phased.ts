@@ -183,7 +183,6 @@ export interface PhasedRun {
   transitions: number;
   stopped: boolean;
   readonly found: Uint32Array;
-  foundChanged: boolean;
   readonly isAssert: boolean[];
   readonly maskWords: number;
   addCover(c: Float64Array): void;
@@ -268,8 +267,8 @@ export async function phasedLevel(
     if (a) assertMask[p >>> 5]! |= 1 << (p & 31);
   });
   const next = new SharedFrontier(n, Math.min(Math.max(16, count * 2), 1 << 16));
+  // properties found so far are not checked again (a copy per chunk: the main thread's expander keeps run.foundChanged)
   let found: Uint32Array | null = run.found.slice();
-  run.foundChanged = false;
   const expandChunk = (c0: number): Promise<SharedSlice>[] => {
     const known = visited.snapshots();
     const out: Promise<SharedSlice>[] = [];
@@ -286,8 +285,7 @@ export async function phasedLevel(
     const tables = await Promise.all(visited.parts.map((t, p) => pool.dedupe(slices, p, t.share(), assertMask)));
     tables.forEach((t, p) => visited.adopt(p, t));
     const stop = run.timeUp() || (o.interrupted?.() ?? false);
-    // properties found so far are not checked again by the next chunk's expanders
-    if (run.foundChanged) found = run.found.slice();
+    found = run.found.slice();
     pending = !stop && c0 + chunk < count ? expandChunk(c0 + chunk) : null;
     // assemble while the pool expands the next chunk
     const first = base + c0;
