@@ -259,9 +259,9 @@ export async function phasedLevel(
   const count = frontier.count;
   const W = pool.workers;
   // Few, large tasks: each task moves a few SharedArrayBuffers between threads, and that costs
-  // tens of microseconds apiece in Node 20; two slices per thread and chunk balance the load.
-  const slice = Math.max(1, o.sliceStates ?? Math.min(8192, Math.ceil(count / (W * 2))));
-  const chunk = Math.max(slice, o.chunkStates ?? slice * W * 2);
+  // tens of microseconds apiece in Node 20; four slices per thread and chunk balance the load.
+  const slice = Math.max(1, o.sliceStates ?? Math.min(4096, Math.ceil(count / (W * 4))));
+  const chunk = Math.max(slice, o.chunkStates ?? slice * W * 4);
   const assertMask = Array.from({ length: run.maskWords }, () => 0);
   run.isAssert.forEach((a, p) => {
     if (a) assertMask[p >>> 5]! |= 1 << (p & 31);
