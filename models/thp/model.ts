@@ -208,10 +208,11 @@ export function createThpModel(c: ThpConfig): Model {
     return s;
   };
 
-  /** Cheap guards on the source state: false = the step cannot start. */
-  // They run for every state and action (most say no), so the config and offsets they read are hoisted.
+  // The guards run for every state and action (most say no), so the config and offsets they read are hoisted.
   const { stepwise, tokens, procs } = c;
   const { MM_STATE, VMA, VMA_WRITE, PMD, SPLIT_PHASE, WP_PHASE, WP_ADDR, KVM_FAULT } = o;
+
+  /** Cheap guards on the source state: false = the step cannot start. */
   const enabled = (s: Uint8Array, act: Act): boolean => {
     const p = act.who;
     const code = act.code;
