@@ -37,6 +37,8 @@ export class Kern {
   blocked = false;
   readonly N: number;
   readonly ALL: number;
+  /** a PageRef hot paths fill instead of allocating one; only ever live within one loop iteration */
+  readonly scratch: PageRef = { thp: false, idx: 0, sub: 0 };
 
   constructor(readonly c: ThpConfig, readonly o: Offsets, readonly P: PropIds) {
     this.N = c.subpages;
@@ -134,6 +136,12 @@ export class Kern {
     if (v === PTE_NONE || v === ZERO_PTE) return null;
     if (v <= this.c.thps) return { thp: true, idx: v - 1, sub: addr };
     return { thp: false, idx: v - 1 - this.c.thps, sub: 0 };
+  }
+  /** pageOfPte() for a present, non-zero PTE, written into `pg` (a hot path's reused scratch). */
+  pageOfPteInto(v: number, addr: number, pg: PageRef): void {
+    pg.thp = v <= this.c.thps;
+    pg.idx = pg.thp ? v - 1 : v - 1 - this.c.thps;
+    pg.sub = pg.thp ? addr : 0;
   }
   /** The page mm p maps at addr (huge PMD or PTE), null if none or the zero page. */
   pageAt(p: number, addr: number): PageRef | null {

@@ -57,7 +57,7 @@ const OP_CODES: Op[] = [
   'kvm_page_fault', 'kvm_page_fault_w', 'hva_to_pfn', 'kvm_map',
 ];
 const READ = 0, WRITE = 1, FORK = 2, MUNMAP = 3, MADVISE = 4, MPROTECT_RO = 5, MPROTECT_RW = 6, SPLIT_PMD = 7;
-const EXIT = 14, SPLIT_PAGE = 15, PUT = 16, READ_REF = 17;
+const GUP_FIRST = 8, EXIT = 14, SPLIT_PAGE = 15, PUT = 16, READ_REF = 17;
 const KVM_FAULT_R = 18, KVM_FAULT_W = 19, HVA_TO_PFN = 20, KVM_MAP = 21;
 
 interface Act {
@@ -68,6 +68,8 @@ interface Act {
   who: number;
   /** subpage address, or range mask */
   arg: number;
+  /** offset of mm `who`'s record (mm ops): the guards read it for every state */
+  mmBase: number;
 }
 
 const GUP: Partial<Record<Op, GupFlags>> = {
@@ -78,6 +80,9 @@ const GUP: Partial<Record<Op, GupFlags>> = {
   pin_user_pages_lt: { write: false, pin: true, longterm: true },
   pin_user_pages_lt_w: { write: true, pin: true, longterm: true },
 };
+
+/** GUP flags by op code - GUP_FIRST (OP_CODES order) */
+const gupFlags: GupFlags[] = OP_CODES.slice(GUP_FIRST, EXIT).map((op) => GUP[op]!);
 
 const KERNEL: Record<Op, string> = {
   read: 'handle_mm_fault(read) on an empty entry, then the load',
@@ -137,7 +142,7 @@ export function rangeName(mask: number, N: number): string {
 export function createThpModel(c: ThpConfig): Model {
   const { layout, o } = buildLayout(c);
   const acts: Act[] = [];
-  const push = (op: Op, who: number, arg: number) => acts.push({ op, code: OP_CODES.indexOf(op), who, arg });
+  const push = (op: Op, who: number, arg: number) => acts.push({ op, code: OP_CODES.indexOf(op), who, arg, mmBase: o.mm + who * o.mmStride });
   const ranges = rangeMasks(c);
   const N = c.subpages;
   for (let p = 0; p < c.procs; p++) {
@@ -203,41 +208,51 @@ export function createThpModel(c: ThpConfig): Model {
     return s;
   };
 
+  // The guards run for every state and action (most say no), so the config and offsets they read are hoisted.
+  const { stepwise, tokens, procs } = c;
+  const { MM_STATE, VMA, VMA_WRITE, PMD, SPLIT_PHASE, WP_PHASE, WP_ADDR, KVM_FAULT } = o;
+
   /** Cheap guards on the source state: false = the step cannot start. */
   const enabled = (s: Uint8Array, act: Act): boolean => {
-    kr.s = s;
     const p = act.who;
     const code = act.code;
-    if (code === SPLIT_PAGE) return kr.page_count(p) > 0 && !stepInFlight(c, o, s);
-    if (code === PUT || code === READ_REF) return kr.refUsed(p);
-    if (code === KVM_FAULT_R || code === KVM_FAULT_W) return kvmFaultEnabled(kr, act.arg, code === KVM_FAULT_W);
-    if (code === HVA_TO_PFN) return s[o.KVM_FAULT] === KVM_SEQ_READ;
-    if (code === KVM_MAP) return s[o.KVM_FAULT] === KVM_PFN_HELD;
-    const b = o.mm + p * o.mmStride;
-    if (s[b + o.MM_STATE] !== MM_ALIVE) return false;
-    if (c.stepwise) {
-      // an mm inside a stepwise split or PMD COW holds its PMD lock: only that operation goes on
-      if (s[b + o.SPLIT_PHASE] !== 0) return code === SPLIT_PMD;
-      if (s[b + o.WP_PHASE] !== 0) return code === WRITE && act.arg === s[b + o.WP_ADDR];
+    if (code >= SPLIT_PAGE) {
+      kr.s = s;
+      if (code === SPLIT_PAGE) return kr.page_count(p) > 0 && !stepInFlight(c, o, s);
+      if (code === PUT || code === READ_REF) return kr.refUsed(p);
+      if (code === KVM_FAULT_R || code === KVM_FAULT_W) return kvmFaultEnabled(kr, act.arg, code === KVM_FAULT_W);
+      if (code === HVA_TO_PFN) return s[KVM_FAULT] === KVM_SEQ_READ;
+      return s[KVM_FAULT] === KVM_PFN_HELD; // KVM_MAP
     }
-    const vma = s[b + o.VMA]!;
+    const b = act.mmBase;
+    if (s[b + MM_STATE] !== MM_ALIVE) return false;
+    if (stepwise) {
+      // an mm inside a stepwise split or PMD COW holds its PMD lock: only that operation goes on
+      if (s[b + SPLIT_PHASE] !== 0) return code === SPLIT_PMD;
+      if (s[b + WP_PHASE] !== 0) return code === WRITE && act.arg === s[b + WP_ADDR];
+    }
+    const vma = s[b + VMA]!;
     switch (code) {
       case READ:
-        return ((vma >> act.arg) & 1) === 1 && (c.tokens || kr.entryNone(p, act.arg));
+        if (((vma >> act.arg) & 1) === 0) return false;
+        kr.s = s;
+        return tokens || kr.entryNone(p, act.arg);
       case WRITE:
-        return ((vma >> act.arg) & 1) === 1 && ((s[b + o.VMA_WRITE]! >> act.arg) & 1) === 1 && (c.tokens || !kr.entryWritable(p, act.arg));
+        if ((((vma & s[b + VMA_WRITE]!) >> act.arg) & 1) === 0) return false;
+        kr.s = s;
+        return tokens || !kr.entryWritable(p, act.arg);
       case FORK:
-        for (let q = 0; q < c.procs; q++) if (s[o.mm + q * o.mmStride + o.MM_STATE] === MM_UNUSED) return true;
+        for (let q = 0; q < procs; q++) if (s[o.mm + q * o.mmStride + MM_STATE] === MM_UNUSED) return true;
         return false;
       case MUNMAP:
       case MADVISE:
         return (vma & act.arg) !== 0;
       case MPROTECT_RO:
-        return (vma & act.arg & s[b + o.VMA_WRITE]!) !== 0;
+        return (vma & act.arg & s[b + VMA_WRITE]!) !== 0;
       case MPROTECT_RW:
-        return (vma & act.arg & ~s[b + o.VMA_WRITE]!) !== 0;
+        return (vma & act.arg & ~s[b + VMA_WRITE]!) !== 0;
       case SPLIT_PMD:
-        return s[b + o.PMD] === PMD_HUGE;
+        return s[b + PMD] === PMD_HUGE;
       case EXIT:
         return true;
       default:
@@ -249,18 +264,18 @@ export function createThpModel(c: ThpConfig): Model {
   const step = (k: Kern, act: Act): boolean => {
     const p = act.who;
     const a = act.arg;
-    switch (act.op) {
-      case 'read': {
+    switch (act.code) {
+      case READ: {
         if (k.entryNone(p, a) && handle_mm_fault(k, p, a, false) === 'blocked') return false;
-        if (c.tokens) readData(k, p, a);
+        if (tokens) readData(k, p, a);
         return true;
       }
-      case 'write': {
-        if (c.stepwise && (k.s[k.mm(p) + o.WP_PHASE] !== 0 || (k.pmd(p) === PMD_HUGE && !k.pmdWrite(p) && c.flags.pmd_reuse === 'P46'))) {
+      case WRITE: {
+        if (stepwise && (k.s[k.mm(p) + o.WP_PHASE] !== 0 || (k.pmd(p) === PMD_HUGE && !k.pmdWrite(p) && c.flags.pmd_reuse === 'P46'))) {
           const r = wp_huge_pmd_stepwise(k, p, a);
           if (r === 'wait' || r === 'blocked') return false;
           if (r === 'step' || r === 'fallback') return true;
-          if (c.tokens && k.entryWritable(p, a)) writeData(k, p, a);
+          if (tokens && k.entryWritable(p, a)) writeData(k, p, a);
           return true;
         }
         if (!k.entryWritable(p, a)) {
@@ -268,48 +283,48 @@ export function createThpModel(c: ThpConfig): Model {
           if (r === 'blocked') return false;
           if (r === 'fallback') return true; // VM_FAULT_FALLBACK: the PMD was split, the store retries later
         }
-        if (c.tokens && k.entryWritable(p, a)) writeData(k, p, a);
+        if (tokens && k.entryWritable(p, a)) writeData(k, p, a);
         return true;
       }
-      case 'fork': {
+      case FORK: {
         let child = 0;
         while (k.mmState(child) !== MM_UNUSED) child++;
         return dup_mmap(k, p, child);
       }
-      case 'munmap':
+      case MUNMAP:
         do_munmap(k, p, a & k.vma(p));
         return true;
-      case 'madvise_dontneed':
+      case MADVISE:
         madvise_dontneed(k, p, a & k.vma(p));
         return true;
-      case 'mprotect_ro':
+      case MPROTECT_RO:
         mprotect_readonly(k, p, a & k.vma(p));
         return true;
-      case 'mprotect_rw':
+      case MPROTECT_RW:
         mprotect_readwrite(k, p, a);
         return true;
-      case 'split_huge_pmd':
-        if (c.stepwise) return split_huge_pmd_stepwise(k, p);
+      case SPLIT_PMD:
+        if (stepwise) return split_huge_pmd_stepwise(k, p);
         __split_huge_pmd(k, p);
         return true;
-      case 'exit':
+      case EXIT:
         exit_mmap(k, p);
         return true;
-      case 'split_huge_page':
+      case SPLIT_PAGE:
         return split_huge_page(k, p);
-      case 'put':
+      case PUT:
         putRef(k, p);
         return true;
-      case 'kvm_page_fault':
-      case 'kvm_page_fault_w':
-        kvmFaultStart(k, a, act.op === 'kvm_page_fault_w');
+      case KVM_FAULT_R:
+      case KVM_FAULT_W:
+        kvmFaultStart(k, a, act.code === KVM_FAULT_W);
         return true;
-      case 'hva_to_pfn':
+      case HVA_TO_PFN:
         return hva_to_pfn(k);
-      case 'kvm_map':
+      case KVM_MAP:
         mmu!.kvm_map();
         return true;
-      case 'read_ref': {
+      case READ_REF: {
         k.cover(CV.read_through_a_GUP_reference);
         const exp = k.s[k.G(p) + o.R_EXPECT]!;
         const now = k.content(k.refPage(p));
@@ -321,7 +336,7 @@ export function createThpModel(c: ThpConfig): Model {
         return true;
       }
       default:
-        return gupOne(k, p, a, GUP[act.op]!);
+        return gupOne(k, p, a, gupFlags[act.code - GUP_FIRST]!);
     }
   };
 

@@ -20,15 +20,26 @@ class Census {
   thpPins: Int32Array;
   smallRefs: Int32Array;
   smallPins: Int32Array;
+  /** all counts, the mapping counts first: views into it, cleared by one loop (a fill() per array costs more) */
+  private readonly all: Int32Array;
+  /** how much of `all` a state can change: without references, KVM or a page cache the rest stays 0 */
+  private readonly used: number;
   constructor(private readonly k: Kern) {
     const c = k.c;
-    this.pmdMaps = new Int32Array(c.thps);
-    this.pteMaps = new Int32Array(c.thps * c.subpages);
-    this.smallMaps = new Int32Array(c.smalls);
-    this.thpRefs = new Int32Array(c.thps);
-    this.thpPins = new Int32Array(c.thps);
-    this.smallRefs = new Int32Array(c.smalls);
-    this.smallPins = new Int32Array(c.smalls);
+    const T = c.thps;
+    const S = c.smalls;
+    const maps = T + T * c.subpages + S;
+    this.all = new Int32Array(maps + 2 * T + 2 * S);
+    let at = 0;
+    const view = (n: number) => this.all.subarray(at, (at += n));
+    this.pmdMaps = view(T);
+    this.pteMaps = view(T * c.subpages);
+    this.smallMaps = view(S);
+    this.thpRefs = view(T);
+    this.thpPins = view(T);
+    this.smallRefs = view(S);
+    this.smallPins = view(S);
+    this.used = k.o.R === 0 && !c.kvm && !c.shmem ? maps : this.all.length;
   }
   private last: Uint8Array | null = null;
   /** Force the next take() to recount (the model's prepare hook: one count per evaluated state). */
@@ -41,28 +52,27 @@ class Census {
     k.s = s;
     if (s === this.last) return this;
     this.last = s;
-    this.pmdMaps.fill(0);
-    this.pteMaps.fill(0);
-    this.smallMaps.fill(0);
-    this.thpRefs.fill(0);
-    this.thpPins.fill(0);
-    this.smallRefs.fill(0);
-    this.smallPins.fill(0);
+    const all = this.all;
+    for (let i = 0; i < this.used; i++) all[i] = 0;
     const N = k.N;
     const T = k.c.thps;
     const o = k.o;
+    const pmdMaps = this.pmdMaps;
+    const pteMaps = this.pteMaps;
+    const smallMaps = this.smallMaps;
     for (let p = 0; p < k.c.procs; p++) {
       const b = o.mm + p * o.mmStride;
       const pmd = s[b + o.PMD];
-      if (pmd === PMD_HUGE) this.pmdMaps[s[b + o.PMD_FOLIO]!]!++;
+      if (pmd === PMD_HUGE) pmdMaps[s[b + o.PMD_FOLIO]!]!++;
       else if (pmd === PMD_TABLE)
         for (let i = 0; i < N; i++) {
           const v = s[b + o.PTE + i]!;
           if (v === PTE_NONE || v === ZERO_PTE) continue;
-          if (v <= T) this.pteMaps[(v - 1) * N + i]!++;
-          else this.smallMaps[v - 1 - T]!++;
+          if (v <= T) pteMaps[(v - 1) * N + i]!++;
+          else smallMaps[v - 1 - T]!++;
         }
     }
+    if (this.used === pmdMaps.length + pteMaps.length + smallMaps.length) return this;
     if (o.KVM_FAULT >= 0 && s[o.KVM_FAULT] === KVM_PFN_HELD && s[o.KVM_PFN] !== ZERO_PAGE_ID) {
       const pg = k.pageOfId(s[o.KVM_PFN]!);
       if (pg.thp) this.thpRefs[pg.idx]!++;
@@ -100,7 +110,7 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
   const pins = hasPin(c.ops);
   // invariants hold in quiescent states: not while a stepwise split or PMD COW is half done (spec §7)
   const st = (name: string, description: string, why0: (s: Uint8Array) => string | null, cover?: string): Property => {
-    const why = (s: Uint8Array) => (stepInFlight(c, k.o, s) ? null : why0(s));
+    const why = c.stepwise ? (s: Uint8Array) => (stepInFlight(c, k.o, s) ? null : why0(s)) : why0;
     return { name, kind: 'always', description, cover, check: (s: Uint8Array) => why(s) === null, explain: why };
   };
   const node = (m: number) => (m === 0 ? 'NULL' : `av${m - 1}`);
@@ -166,18 +176,23 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
     return null;
   };
 
+  const onChain = (chain: number, m: number) => m !== 0 && ((chain >> (m - 1)) & 1) === 1;
   const rmapOk = (s: Uint8Array): string | null => {
     k.s = s;
     for (let p = 0; p < c.procs; p++) {
       if (k.mmState(p) !== MM_ALIVE) continue;
       const chain = k.chain(p);
-      const inChain = (m: number) => m !== 0 && ((chain >> (m - 1)) & 1) === 1;
-      if (k.pmd(p) === PMD_HUGE && !k.isFile(k.pmdFolio(p)) && !inChain(k.mapping(k.pmdFolio(p)))) return `mm${p} maps F${k.pmdFolio(p)} by a huge PMD, but F${k.pmdFolio(p)}.mapping = ${node(k.mapping(k.pmdFolio(p)))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks miss mm${p}`;
+      if (k.pmd(p) === PMD_HUGE && !k.isFile(k.pmdFolio(p)) && !onChain(chain, k.mapping(k.pmdFolio(p)))) return `mm${p} maps F${k.pmdFolio(p)} by a huge PMD, but F${k.pmdFolio(p)}.mapping = ${node(k.mapping(k.pmdFolio(p)))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks miss mm${p}`;
       if (k.pmd(p) === PMD_TABLE)
         for (let i = 0; i < N; i++) {
-          const pg = k.pageOfPte(k.pte(p, i), i);
-          if (!pg || (!pg.thp && !c.smallRmap) || !k.PageAnon(pg)) continue; // file pages are found through i_mmap
-          if (!inChain(k.anonMapping(pg))) return `mm${p} maps ${pageName(pg)} at subpage ${i}, but its mapping = ${node(k.anonMapping(pg))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks (migration, reclaim, split) miss mm${p}`;
+          // on the PTE value, not a PageRef (this runs for every state): 1..thps a THP subpage, above a small page
+          const v = k.pte(p, i);
+          if (v === PTE_NONE || v === ZERO_PTE) continue;
+          const thp = v <= c.thps;
+          if ((!thp && !c.smallRmap) || (thp && k.isFile(v - 1))) continue; // file pages are found through i_mmap
+          if (onChain(chain, thp ? k.mapping(v - 1) : k.smallMapping(v - 1 - c.thps))) continue;
+          const pg = k.pageOfPte(v, i)!;
+          return `mm${p} maps ${pageName(pg)} at subpage ${i}, but its mapping = ${node(k.anonMapping(pg))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks (migration, reclaim, split) miss mm${p}`;
         }
     }
     return null;
@@ -237,6 +252,11 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
     for (let i = 0; i < N; i++) n += t.pteMaps[f * N + i]!;
     return n;
   };
+  // the covers' predicates, made once (not a closure per state)
+  const pmdMapped = (f: number, t: Census) => t.pmdMaps[f]! > 0;
+  const pteMapped = (f: number, t: Census) => ptes(t, f) > 0;
+  const shared = (f: number) => mmsMapping(k.s, f) >= 2; // k.s: anyThp's census.take set it
+  const doubleMapped = (f: number) => k.PageDoubleMap(f);
   const mmsMapping = (s: Uint8Array, f: number): number => {
     k.s = s;
     let n = 0;
@@ -272,11 +292,11 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
   list.push({ name: 'vm-bug-on', kind: 'kernel-assertion', description: 'the model\'s VM_BUG_ON stand-ins: counter underflow, FOLL_PIN of a non-exclusive anon page (5.19+)' });
   // covers
   list.push(
-    cover('thp-pmd-mapped', 'a THP is mapped by a huge PMD', (s) => anyThp(s, (f, t) => t.pmdMaps[f]! > 0)),
-    cover('thp-pte-mapped', 'a THP subpage is mapped by a PTE', (s) => anyThp(s, (f, t) => ptes(t, f) > 0)),
-    cover('thp-shared', 'one THP is mapped by two mms', (s) => anyThp(s, (f) => mmsMapping(s, f) >= 2)),
+    cover('thp-pmd-mapped', 'a THP is mapped by a huge PMD', (s) => anyThp(s, pmdMapped)),
+    cover('thp-pte-mapped', 'a THP subpage is mapped by a PTE', (s) => anyThp(s, pteMapped)),
+    cover('thp-shared', 'one THP is mapped by two mms', (s) => anyThp(s, shared)),
   );
-  if (dm) list.push(cover('thp-doublemap', 'a THP has PageDoubleMap set (PMD- and PTE-mapped at once)', (s) => anyThp(s, (f) => k.PageDoubleMap(f))));
+  if (dm) list.push(cover('thp-doublemap', 'a THP has PageDoubleMap set (PMD- and PTE-mapped at once)', (s) => anyThp(s, doubleMapped)));
   if (!c.shmem) list.push({ name: 'cow-reuse-thp-subpage', kind: 'sometimes', transition: true, description: 'a write fault reuses a subpage of a PTE-mapped THP' });
   if (ae) list.push(cover('thp-subpage-exclusive', 'a PTE-mapped THP subpage is PageAnonExclusive', (s) => anyThp(s, (f, t) => t.pmdMaps[f] === 0 && k.s[k.F(f) + k.o.ANON_EXCLUSIVE] !== 0)));
   if (gup) list.push(cover('gup-ref-held', 'a GUP reference is held', (s) => { k.s = s; for (let g = 0; g < k.o.R; g++) if (k.refUsed(g)) return true; return false; }));

@@ -200,11 +200,14 @@ export function copy_present_pte(k: Kern, parent: number, child: number, i: numb
 
 /**
  * Kernel: mm/memory.c zap_pte_range for the PTEs of mm p in `mask` (inside
- * unmap_vmas' mmu notifier range): unmap, rss - 1 and drop the reference per
- * page (zero page: nothing). A file page's rmap is the file's.
+ * unmap_vmas' mmu notifier range): unmap and drop the reference per page
+ * (zero page: nothing), then rss - the pages unmapped (add_mm_rss_vec). A
+ * file page's rmap is the file's.
  * Abstracted: TLB gather batching (the frees happen in the same step).
  */
 export function zap_pte_range(k: Kern, p: number, mask: number): void {
+  const pg = k.scratch; // nothing keeps it past the iteration: no PageRef allocated per PTE
+  let rss = 0;
   for (let i = 0; i < k.N; i++) {
     if (!((mask >> i) & 1)) continue;
     const e = k.pte(p, i);
@@ -212,9 +215,10 @@ export function zap_pte_range(k: Kern, p: number, mask: number): void {
     k.cover(CV.zap_pte_range);
     k.setPte(p, i, PTE_NONE, false);
     if (e === ZERO_PTE) continue;
-    const pg = k.pageOfPte(e, i)!;
+    k.pageOfPteInto(e, i, pg);
     page_remove_rmap_pte(k, pg);
-    k.addRss(p, -1);
+    rss++;
     k.put_page(pg);
   }
+  if (rss !== 0) k.addRss(p, -rss);
 }

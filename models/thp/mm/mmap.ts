@@ -22,7 +22,7 @@ export function zapRange(k: Kern, p: number, mask: number): void {
     else __split_huge_pmd(k, p);
   }
   if (k.pmd(p) === PMD_TABLE) zap_pte_range(k, p, mask);
-  for (let i = 0; i < k.N; i++) if ((mask >> i) & 1) k.setExpect(p, i, TOKEN_NONE);
+  if (k.c.tokens) for (let i = 0; i < k.N; i++) if ((mask >> i) & 1) k.setExpect(p, i, TOKEN_NONE);
   k.invalidateRefs(p, mask);
 }
 
