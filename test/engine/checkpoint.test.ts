@@ -76,7 +76,8 @@ describe('bfs checkpoint and resume', () => {
     });
 
     it(`${workers} worker(s): stopped in the middle of a level (nothing written before), resumed: the same results`, async () => {
-      const { m, snap, resumed } = await stopAndResume('counters', cfg, { workers, sliceStates: 100, phasedFrom: 0 }, { everyLevel: false, stopAfterCalls: 120 }, 3 - workers);
+      const { m, snap, resumed } = await stopAndResume('counters', cfg, { workers, sliceStates: 100, phasedFrom: 0 }, { everyLevel: false, stopAfterCalls: workers === 1 ? 120 : 30 }, 3 - workers);
+      // (1 worker: a check per slice; 2: per chunk of 4 slices a thread, and at each level's start)
       // the checkpoint is of the abandoned level's start: its store ends where the level's frontier ends
       expect(snap.store.parents.length).toBe(snap.base + snap.count);
       expect(snap.visited.kind === 'fingerprints' && snap.visited.pairs.length / 2).toBe(snap.base + snap.count);
