@@ -25,6 +25,10 @@ export default function phasedTask(task: PhasedTask): unknown {
   if (task.kind === 'dedupe') return dedupePartition(task.slices.map((b) => new SharedSlice(b)), task.partition, task.table, task.assertMask);
   if (task.kind === 'warm') return void expanderFor(task);
   const { ex, n } = expanderFor(task);
+  if (task.kind === 'evaluate') {
+    ex.setFound(task.found);
+    return ex.evaluate(new Uint8Array(task.frontier, task.from * n, task.count * n), task.count);
+  }
   ex.setFound(task.found);
   const known = task.known;
   const view = new Uint8Array(task.frontier, task.from * n, task.count * n);

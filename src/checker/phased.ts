@@ -137,6 +137,8 @@ export type PhasedTask =
       reuse: SharedArrayBuffer | null;
     }
   | { kind: 'dedupe'; slices: SharedArrayBuffer[]; partition: number; table: SharedTable; assertMask: number[] }
+  /** state-property bits of states [from, from + count) of a shared frontier (left unexpanded by a bound) */
+  | { kind: 'evaluate'; modelId: string; configJson: string; only: string[] | null; frontier: SharedArrayBuffer; from: number; count: number; found: Uint32Array | null }
   /** build the model in the thread ahead of its first slice */
   | { kind: 'warm'; modelId: string; configJson: string; only: string[] | null };
 
@@ -165,6 +167,19 @@ export class PhasedPool {
     const reuse = this.spare.pop() ?? null;
     const task: PhasedTask = { kind: 'expand', modelId: this.spec.modelId, configJson: this.configJson, only: this.only, frontier, from, count, known, found, reuse };
     return new SharedSlice((await this.pool.run(task)) as SharedArrayBuffer);
+  }
+
+  /** State-property bits of `count` states from state `from` of a shared frontier, `mw` words each, in slices over the pool. */
+  async evaluate(frontier: SharedArrayBuffer, from: number, count: number, found: Uint32Array | null, mw: number): Promise<Uint32Array> {
+    const slice = Math.min(4096, Math.ceil(count / (this.workers * 4)));
+    const parts: Promise<Uint32Array>[] = [];
+    for (let at = 0; at < count; at += slice) {
+      const task: PhasedTask = { kind: 'evaluate', modelId: this.spec.modelId, configJson: this.configJson, only: this.only, frontier, from: from + at, count: Math.min(slice, count - at), found };
+      parts.push(this.pool.run(task) as Promise<Uint32Array>);
+    }
+    const out = new Uint32Array(count * mw);
+    (await Promise.all(parts)).forEach((m, k) => out.set(m, k * slice * mw));
+    return out;
   }
 
   async dedupe(slices: SharedSlice[], partition: number, table: SharedTable, assertMask: number[]): Promise<SharedTable> {

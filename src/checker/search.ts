@@ -434,18 +434,23 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       run.progress(count);
     }
     if (run.cut !== null && !run.opts.failFast) {
-      const unexpanded = (states: Uint8Array, from: number, c: number, first: number) => {
+      const unexpanded = async (states: Uint8Array, from: number, c: number, first: number) => {
         if (c <= 0) return;
-        const masks = local.evaluate(states.subarray(from * n, (from + c) * n), c);
+        const mw = maskWordsFor(model);
+        // a depth bound can leave a large level unexpanded: the pool evaluates it when it is in shared memory
+        const masks =
+          phasedPool && states.buffer instanceof SharedArrayBuffer && c >= (opts.phasedFrom ?? PHASED_MIN_STATES) * workers
+            ? await phasedPool.evaluate(states.buffer, states.byteOffset / n + from, c, run.found.slice(), mw)
+            : local.evaluate(states.subarray(from * n, (from + c) * n), c);
         const stopped = run.stopped;
         run.stopped = false;
-        run.noteStates(masks, maskWordsFor(model), c, (j) => first + from + j);
+        run.noteStates(masks, mw, c, (j) => first + from + j);
         run.stopped = stopped;
       };
-      if (count > 0 && (cutAtTop || run.cut.startsWith('depth'))) unexpanded(frontier, 0, count, base);
+      if (count > 0 && (cutAtTop || run.cut.startsWith('depth'))) await unexpanded(frontier, 0, count, base);
       else {
-        unexpanded(levelFrontier, merged, levelCount - merged, levelBase);
-        if (leftover) unexpanded(leftover.states, 0, leftover.count, leftover.base);
+        await unexpanded(levelFrontier, merged, levelCount - merged, levelBase);
+        if (leftover) await unexpanded(leftover.states, 0, leftover.count, leftover.base);
       }
     }
     run.progress(0, true);

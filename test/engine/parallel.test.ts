@@ -72,7 +72,7 @@ describe('parallel bfs', () => {
       const { m, r: one } = await run('counters', cfg, 1, { ...extra, sliceStates: 100 });
       expect(one.exhaustive).toBe(false);
       for (const workers of [2, 4]) {
-        const { r } = await run('counters', cfg, workers, { ...extra, sliceStates: 100 });
+        const { r } = await run('counters', cfg, workers, { ...extra, sliceStates: 100, phasedFrom: 0 });
         expect(essence(m, r), `${JSON.stringify(extra)}, ${workers} workers`).toEqual(essence(m, one));
       }
     }
