@@ -295,7 +295,6 @@ export async function phasedLevel(
   let assembled: Promise<void> = Promise.resolve();
   for (let c0 = 0; pending !== null; c0 += chunk) {
     const slices = await Promise.all(pending);
-    await assembled; // the previous chunk's assembly: its states are all in `next` before this chunk's are
     // dedupe: one task per partition; nothing reads the tables meanwhile
     const tables = await Promise.all(visited.parts.map((t, p) => pool.dedupe(slices, p, t.share(), assertMask)));
     tables.forEach((t, p) => visited.adopt(p, t));
@@ -304,7 +303,8 @@ export async function phasedLevel(
     pending = !stop && c0 + chunk < count ? expandChunk(c0 + chunk) : null;
     // assemble while the pool expands the next chunk
     const first = base + c0;
-    assembled = assemble(run, slices, first, slice, next, n).then(() => pool.recycle(slices));
+    // after the previous chunk's (its states go first); the dedupe of the next chunk need not wait for it
+    assembled = assembled.then(() => assemble(run, slices, first, slice, next, n)).then(() => pool.recycle(slices));
     merged = Math.min(count, c0 + chunk);
     if (stop) {
       await assembled;
