@@ -10,7 +10,7 @@
 import type { Model, StepContext } from '../model.js';
 import { isStateProperty } from '../property.js';
 import { fingerprintWords, type Fp } from '../state/fingerprint.js';
-import { tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
+import { tableHas, tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
 
 /**
  * Successors already stored, to drop: a membership callback, or the visited set's compact tables
@@ -20,6 +20,8 @@ export type Known = ((hi: number, lo: number) => boolean) | readonly TableSnapsh
 
 /** successors per batched lookup */
 const BATCH = 256;
+/** tables up to this size (bytes, all partitions) stay in cache: looked up one by one, without copying known successors out */
+const DIRECT_BYTES = 4 << 20;
 
 /** Per-successor record: parent (index in slice), action, fp hi, fp lo, then `maskWords` words of property bits. */
 export const META_FIXED = 4;
@@ -193,8 +195,13 @@ export class Expander implements StepContext {
     const trans = this.transProps;
     const canon = m.canonicalize;
     const fp = this.fp;
-    const one = typeof known === 'function' ? known : undefined;
-    const tables = typeof known === 'function' ? undefined : known;
+    let one = typeof known === 'function' ? known : undefined;
+    let tables = typeof known === 'function' ? undefined : known;
+    if (tables !== undefined && tables.reduce((b, t) => b + t.table.byteLength, 0) <= DIRECT_BYTES) {
+      const t = tables;
+      one = t.length === 1 ? (hi, lo) => tableHas(t[0]!, hi, lo) : (hi, lo) => tableHas(t[(hi >>> 0) % t.length]!, hi, lo);
+      tables = undefined;
+    }
     // batched lookups: every successor is copied out, then the known ones without findings are squeezed out
     let from = 0;
     let cands = 0;
