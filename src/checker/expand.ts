@@ -71,7 +71,8 @@ export class Expander implements StepContext {
   private readonly candSlot = new Int32Array(BATCH);
   private readonly hit = new Uint8Array(BATCH);
 
-  constructor(private readonly model: Model, only?: ReadonlySet<string>) {
+  /** `directBytes`: visited tables up to this size are looked up one by one (tests set it to force either way) */
+  constructor(private readonly model: Model, only?: ReadonlySet<string>, private readonly directBytes = DIRECT_BYTES) {
     this.n = model.stateBytes;
     this.mw = maskWordsFor(model);
     this.mask = new Uint32Array(this.mw);
@@ -197,7 +198,7 @@ export class Expander implements StepContext {
     const fp = this.fp;
     let one = typeof known === 'function' ? known : undefined;
     let tables = typeof known === 'function' ? undefined : known;
-    if (tables !== undefined && tables.reduce((b, t) => b + t.table.byteLength, 0) <= DIRECT_BYTES) {
+    if (tables !== undefined && tables.reduce((b, t) => b + t.table.byteLength, 0) <= this.directBytes) {
       const t = tables;
       one = t.length === 1 ? (hi, lo) => tableHas(t[0]!, hi, lo) : (hi, lo) => tableHas(t[(hi >>> 0) % t.length]!, hi, lo);
       tables = undefined;
