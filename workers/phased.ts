@@ -23,6 +23,7 @@ function expanderFor(task: { modelId: string; configJson: string; only: string[]
 
 export default function phasedTask(task: PhasedTask): unknown {
   if (task.kind === 'dedupe') return dedupePartition(task.slices.map((b) => new SharedSlice(b)), task.partition, task.table, task.assertMask);
+  if (task.kind === 'compact') return void new SharedSlice(task.slice).compact();
   if (task.kind === 'warm') return void expanderFor(task);
   const { ex, n } = expanderFor(task);
   if (task.kind === 'evaluate') {

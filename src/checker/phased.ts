@@ -25,7 +25,7 @@ import { packageRoot, type ModelSpec } from './parallel.js';
 import type { ParentStore } from './store.js';
 import { CompactFingerprintSet, PartitionedFingerprintSet, type SharedTable, type TableSnapshot } from '../fpset/fpset.js';
 
-const HEADER_WORDS = 8; // count, maskWords, coverLen, parents, dropped, K, stateBytes, -
+const HEADER_WORDS = 10; // count, maskWords, coverLen, parents, dropped, K, stateBytes, fresh (after compact), masked, -
 
 /** One expanded slice in a SharedArrayBuffer: what the expand phase wrote, and the dedupe phase's flags. */
 export class SharedSlice {
@@ -42,6 +42,10 @@ export class SharedSlice {
   readonly states: Uint8Array;
   /** set by the dedupe phase: 1 = the successor is a new state */
   readonly fresh: Uint8Array;
+  /** after compact(): the new states' actions; their parents are in order[], their states first in states[] */
+  readonly acts: Uint32Array;
+  /** successors whose transition fired a property */
+  readonly masked: number;
 
   constructor(readonly sab: SharedArrayBuffer) {
     const h = new Uint32Array(sab, 0, HEADER_WORDS);
@@ -52,6 +56,7 @@ export class SharedSlice {
     this.dropped = h[4]!;
     const K = h[5]!;
     const n = h[6]!;
+    this.masked = h[8]!;
     let at = HEADER_WORDS * 4;
     this.cover = new Float64Array(sab, at, coverLen);
     at += coverLen * 8;
@@ -60,6 +65,8 @@ export class SharedSlice {
     this.meta = new Uint32Array(sab, at, count * (META_FIXED + mw));
     at += count * (META_FIXED + mw) * 4;
     this.order = new Uint32Array(sab, at, count);
+    at += count * 4;
+    this.acts = new Uint32Array(sab, at, count);
     at += count * 4;
     this.offs = new Uint32Array(sab, at, K + 1);
     at += (K + 1) * 4;
@@ -72,10 +79,12 @@ export class SharedSlice {
   static pack(r: SliceResult, stateBytes: number, K: number, reuse: SharedArrayBuffer | null = null): SharedSlice {
     const rec = META_FIXED + r.maskWords;
     const parents = r.parentMasks.length / Math.max(1, r.maskWords);
-    const bytes = HEADER_WORDS * 4 + r.cover.length * 8 + r.parentMasks.byteLength + r.meta.byteLength + r.count * 4 + (K + 1) * 4 + r.count * stateBytes + r.count;
+    const bytes = HEADER_WORDS * 4 + r.cover.length * 8 + r.parentMasks.byteLength + r.meta.byteLength + r.count * 8 + (K + 1) * 4 + r.count * stateBytes + r.count;
     const sab = reuse && reuse.byteLength >= bytes ? reuse : new SharedArrayBuffer(Math.ceil((bytes * 1.25) / 8) * 8);
     const h = new Uint32Array(sab, 0, HEADER_WORDS);
-    h.set([r.count, r.maskWords, r.cover.length, parents, r.dropped, K, stateBytes, 0]);
+    let masked = 0;
+    for (let j = 0; j < r.count; j++) for (let w = 0; w < r.maskWords; w++) if (r.meta[j * rec + META_FIXED + w] !== 0) masked++;
+    h.set([r.count, r.maskWords, r.cover.length, parents, r.dropped, K, stateBytes, 0, masked, 0]);
     const s = new SharedSlice(sab);
     s.offs.fill(0);
     s.fresh.fill(0);
@@ -95,6 +104,31 @@ export class SharedSlice {
     const fill = offs.slice(0, K);
     for (let j = 0; j < r.count; j++) s.order[fill[part[j]!]!++] = j;
     return s;
+  }
+
+  /** new states after compact() */
+  get freshCount(): number {
+    return new Uint32Array(this.sab, 0, HEADER_WORDS)[7]!;
+  }
+
+  /**
+   * After the dedupe (order[] is no longer needed): the new states' parents into order[], their actions
+   * into acts[] and their states to the front of states[], in slice order, so the main thread only copies blocks.
+   */
+  compact(): void {
+    const rec = META_FIXED + this.maskWords;
+    const n = this.states.length / Math.max(1, this.count);
+    const nw = n >>> 2;
+    const sw = new Uint32Array(this.sab, this.states.byteOffset, this.states.byteLength >>> 2);
+    let f = 0;
+    for (let j = 0; j < this.count; j++) {
+      if (this.fresh[j] !== 1) continue;
+      this.order[f] = this.meta[j * rec]!;
+      this.acts[f] = this.meta[j * rec + 1]!;
+      if (f !== j) for (let w = 0; w < nw; w++) sw[f * nw + w] = sw[j * nw + w]!;
+      f++;
+    }
+    new Uint32Array(this.sab, 0, HEADER_WORDS)[7] = f;
   }
 }
 
@@ -137,6 +171,7 @@ export type PhasedTask =
       reuse: SharedArrayBuffer | null;
     }
   | { kind: 'dedupe'; slices: SharedArrayBuffer[]; partition: number; table: SharedTable; assertMask: number[] }
+  | { kind: 'compact'; slice: SharedArrayBuffer }
   /** state-property bits of states [from, from + count) of a shared frontier (left unexpanded by a bound) */
   | { kind: 'evaluate'; modelId: string; configJson: string; only: string[] | null; frontier: SharedArrayBuffer; from: number; count: number; found: Uint32Array | null }
   /** build the model in the thread ahead of its first slice */
@@ -182,6 +217,10 @@ export class PhasedPool {
     return out;
   }
 
+  async compact(s: SharedSlice): Promise<void> {
+    await this.pool.run({ kind: 'compact', slice: s.sab } satisfies PhasedTask);
+  }
+
   async dedupe(slices: SharedSlice[], partition: number, table: SharedTable, assertMask: number[]): Promise<SharedTable> {
     const task: PhasedTask = { kind: 'dedupe', slices: slices.map((s) => s.sab), partition, table, assertMask };
     return (await this.pool.run(task)) as SharedTable;
@@ -211,13 +250,11 @@ export interface PhasedRun {
 export class SharedFrontier {
   sab: SharedArrayBuffer;
   bytes: Uint8Array;
-  words: Uint32Array;
   count = 0;
 
   constructor(private readonly n: number, states: number) {
     this.sab = new SharedArrayBuffer(Math.max(1, states) * n);
     this.bytes = new Uint8Array(this.sab);
-    this.words = new Uint32Array(this.sab);
   }
 
   static of(states: Uint8Array, count: number, n: number): SharedFrontier {
@@ -227,18 +264,19 @@ export class SharedFrontier {
     return f;
   }
 
-  push(src: Uint32Array, fromWord: number): void {
-    const nw = this.n >>> 2;
-    if ((this.count + 1) * this.n > this.bytes.length) {
-      const sab = new SharedArrayBuffer(this.bytes.length * 2);
-      new Uint8Array(sab).set(this.bytes);
+  /** Append `count` states stored back to back at the start of `src`. */
+  pushBlock(src: Uint8Array, count: number): void {
+    const need = (this.count + count) * this.n;
+    if (need > this.bytes.length) {
+      let len = this.bytes.length * 2;
+      while (len < need) len *= 2;
+      const sab = new SharedArrayBuffer(len);
+      new Uint8Array(sab).set(this.bytes.subarray(0, this.count * this.n));
       this.sab = sab;
       this.bytes = new Uint8Array(sab);
-      this.words = new Uint32Array(sab);
     }
-    const to = this.count * nw;
-    for (let w = 0; w < nw; w++) this.words[to + w] = src[fromWord + w]!;
-    this.count++;
+    this.bytes.set(src.subarray(0, count * this.n), this.count * this.n);
+    this.count += count;
   }
 
   /** the states as one plain view (checkpoints, the unexpanded-state evaluation) */
@@ -303,8 +341,10 @@ export async function phasedLevel(
     pending = !stop && c0 + chunk < count ? expandChunk(c0 + chunk) : null;
     // assemble while the pool expands the next chunk
     const first = base + c0;
-    // after the previous chunk's (its states go first); the dedupe of the next chunk need not wait for it
-    assembled = assembled.then(() => assemble(run, slices, first, slice, next, n)).then(() => pool.recycle(slices));
+    // the pool compacts the chunk's new states (alongside the next chunk's expansion); the main thread then
+    // appends them after the previous chunk's; the dedupe of the next chunk need not wait for either
+    const compacted = Promise.all(slices.map((sl) => pool.compact(sl)));
+    assembled = Promise.all([assembled, compacted]).then(() => assemble(run, slices, first, slice, next)).then(() => pool.recycle(slices));
     merged = Math.min(count, c0 + chunk);
     if (stop) {
       await assembled;
@@ -315,23 +355,22 @@ export async function phasedLevel(
   return { next, merged, interrupted: false };
 }
 
-/** Phase 3 on the main thread: findings, parents and new states, in slice order (yielding between slices). */
-async function assemble(run: PhasedRun, slices: SharedSlice[], first: number, slice: number, next: SharedFrontier, n: number): Promise<void> {
-  const nw = n >>> 2;
+/** Phase 3 on the main thread: findings, parents and new states (compacted), in slice order (yielding between slices). */
+async function assemble(run: PhasedRun, slices: SharedSlice[], first: number, slice: number, next: SharedFrontier): Promise<void> {
   for (let k = 0; k < slices.length; k++) {
     const s = slices[k]!;
     const b0 = first + k * slice;
     run.addCover(s.cover);
     run.transitions += s.dropped + s.count;
     run.noteStates(s.parentMasks, s.maskWords, s.parentMasks.length / Math.max(1, s.maskWords), (j) => b0 + j);
-    const rec = META_FIXED + s.maskWords;
-    const meta = s.meta;
-    const words = new Uint32Array(s.sab, s.states.byteOffset, s.states.byteLength >>> 2);
-    for (let j = 0; j < s.count; j++) {
-      const b = j * rec;
-      let any = 0;
-      for (let w = 0; w < s.maskWords; w++) any |= meta[b + META_FIXED + w]!;
-      if (any !== 0) {
+    if (s.masked > 0) {
+      const rec = META_FIXED + s.maskWords;
+      const meta = s.meta;
+      for (let j = 0; j < s.count; j++) {
+        const b = j * rec;
+        let any = 0;
+        for (let w = 0; w < s.maskWords; w++) any |= meta[b + META_FIXED + w]!;
+        if (any === 0) continue;
         const parent = b0 + meta[b]!;
         const action = meta[b + 1]!;
         run.note(meta, b + META_FIXED, false, () => {
@@ -340,11 +379,10 @@ async function assemble(run: PhasedRun, slices: SharedSlice[], first: number, sl
           return p;
         });
       }
-      if (s.fresh[j] === 1) {
-        run.store.push(b0 + meta[b]!, meta[b + 1]!);
-        next.push(words, j * nw);
-      }
     }
+    const f = s.freshCount;
+    for (let i = 0; i < f; i++) run.store.push(b0 + s.order[i]!, s.acts[i]!);
+    next.pushBlock(s.states, f);
     run.progress(next.count);
     if (k + 1 < slices.length) await yieldToEvents();
   }
