@@ -319,7 +319,9 @@ export async function phasedLevel(
   run.isAssert.forEach((a, p) => {
     if (a) assertMask[p >>> 5]! |= 1 << (p & 31);
   });
-  const next = new SharedFrontier(n, Math.min(Math.max(16, count * 2), 1 << 16));
+  // room for a level four times this one: the memory is only committed as it is written, and
+  // growing (a copy into a new buffer) cost the main thread a second on 5M-state runs
+  const next = new SharedFrontier(n, Math.max(1 << 12, count * 4));
   // properties found so far are not checked again (a copy per chunk: the main thread's expander keeps run.foundChanged)
   let found: Uint32Array | null = run.found.slice();
   const expandChunk = (c0: number): Promise<SharedSlice>[] => {

@@ -522,7 +522,7 @@ async function mergedLevel(
       inFlight++;
     }
   };
-  let next = new Uint8Array(Math.min(Math.max(1, count) * 2, 1 << 16) * n);
+  let next = new Uint8Array(Math.max(1 << 12, count * 4) * n); // committed only as written (see phased.ts)
   let nextWords = new Uint32Array(next.buffer);
   let nextCount = 0;
   let merged = 0;
