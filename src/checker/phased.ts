@@ -321,7 +321,7 @@ export async function phasedLevel(
   });
   // room for a level four times this one: the memory is only committed as it is written, and
   // growing (a copy into a new buffer) cost the main thread a second on 5M-state runs
-  const next = new SharedFrontier(n, Math.max(1 << 12, count * 4));
+  const next = new SharedFrontier(n, Math.max(1 << 12, Math.min(count * 4, Math.floor(2 ** 30 / n))));
   // properties found so far are not checked again (a copy per chunk: the main thread's expander keeps run.foundChanged)
   let found: Uint32Array | null = run.found.slice();
   const expandChunk = (c0: number): Promise<SharedSlice>[] => {

@@ -522,7 +522,7 @@ async function mergedLevel(
       inFlight++;
     }
   };
-  let next = new Uint8Array(Math.max(1 << 12, count * 4) * n); // committed only as written (see phased.ts)
+  let next = new Uint8Array(Math.max(1 << 12, Math.min(count * 4, Math.floor(2 ** 30 / n))) * n); // committed only as written (see phased.ts)
   let nextWords = new Uint32Array(next.buffer);
   let nextCount = 0;
   let merged = 0;
