@@ -10,9 +10,10 @@
  *  2. dedupe: one task per partition inserts that partition's successors, in
  *     slice order, into its table (written by that task alone) and flags the
  *     ones that were new;
- *  3. assemble (main thread, overlapping the next chunk's expand): in slice
- *     order, note findings, push the new states' parents and copy them into
- *     the next frontier.
+ *  3. compact (pool) and assemble (main thread), overlapping the next chunk's
+ *     expand: each slice's new states are moved to its front with their
+ *     parents and actions; the main thread, in slice order, notes findings,
+ *     pushes the parents and appends the states to the next frontier.
  * A state is new at its first occurrence in (parent, action) order, exactly
  * as in the serial BFS, so state numbers, traces, counts and verdicts are the
  * same for any number of workers, slice size or chunk size.
@@ -27,7 +28,7 @@ import { CompactFingerprintSet, PartitionedFingerprintSet, type SharedTable, typ
 
 const HEADER_WORDS = 10; // count, maskWords, coverLen, parents, dropped, K, stateBytes, fresh (after compact), masked, -
 
-/** One expanded slice in a SharedArrayBuffer: what the expand phase wrote, and the dedupe phase's flags. */
+/** One expanded slice in a SharedArrayBuffer: what the expand phase wrote, the dedupe phase's flags, the compacted new states. */
 export class SharedSlice {
   readonly count: number;
   readonly maskWords: number;
