@@ -181,6 +181,7 @@ export type PhasedTask =
 export class PhasedPool {
   private readonly pool: Piscina;
   private readonly configJson: string;
+  private readonly warming: Promise<unknown>[] = [];
 
   constructor(private readonly spec: ModelSpec, readonly workers: number, private readonly only: string[] | null) {
     const file = join(packageRoot(), 'dist', 'workers', 'phased.js');
@@ -189,7 +190,7 @@ export class PhasedPool {
     // two tasks queued per thread: a thread finishing a slice starts the next while the main thread is busy assembling
     this.pool = new Piscina({ filename: file, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 2, idleTimeout: 60_000 });
     // threads load the model while the main thread runs the first, small levels (a failure shows again on a real task)
-    for (let i = 0; i < workers; i++) this.pool.run({ kind: 'warm', modelId: spec.modelId, configJson: this.configJson, only } satisfies PhasedTask).catch(() => {});
+    for (let i = 0; i < workers; i++) this.warming.push(this.pool.run({ kind: 'warm', modelId: spec.modelId, configJson: this.configJson, only } satisfies PhasedTask).catch(() => {}));
   }
 
   /** buffers of assembled slices, handed back to the expand tasks (fewer SharedArrayBuffers to allocate and free) */
@@ -228,6 +229,7 @@ export class PhasedPool {
   }
 
   async destroy(): Promise<void> {
+    await Promise.allSettled(this.warming); // a thread stopped while it loads the model prints an error
     await this.pool.destroy();
   }
 }

@@ -334,7 +334,10 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   // phased (src/checker/phased.ts): `workers` pool threads expand and dedupe, the main thread assembles;
   // otherwise (a run that may stop mid-level) the main thread is one of the workers: it merges every
   // successor, and expands slices from the end of the level while it waits
-  const phasedPool = phasedRun ? new PhasedPool(opts.spec!, workers, props) : null;
+  // started once a level reaches an eighth of the phased size (its threads load the model meanwhile): a run
+  // whose levels all stay small never starts threads
+  let phasedPool: PhasedPool | null = null;
+  const phasedFrom = opts.phasedFrom ?? PHASED_MIN_STATES;
   const pool = workers > 1 && !phasedRun ? new PoolExpander(opts.spec!, workers - 1, props) : null;
   const n = model.stateBytes;
   // Dropping known successors in the expander saves copying them out; a run that may stop
@@ -393,7 +396,8 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       let nextCount: number;
       let interrupted = false;
       // small levels (the first few, the last few) cost less on the main thread than in tasks
-      if (phasedPool && count >= (opts.phasedFrom ?? PHASED_MIN_STATES) * workers) {
+      if (phasedRun && !phasedPool && count * 8 >= phasedFrom * workers) phasedPool = new PhasedPool(opts.spec!, workers, props);
+      if (phasedPool && count >= phasedFrom * workers) {
         if (shared?.bytes.buffer !== frontier.buffer) shared = SharedFrontier.of(frontier, count, n);
         const r = await phasedLevel(run as PhasedRun, run.visited as PartitionedFingerprintSet, phasedPool, shared, base, n, {
           sliceStates: opts.sliceStates,
@@ -439,7 +443,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         const mw = maskWordsFor(model);
         // a depth bound can leave a large level unexpanded: the pool evaluates it when it is in shared memory
         const masks =
-          phasedPool && states.buffer instanceof SharedArrayBuffer && c >= (opts.phasedFrom ?? PHASED_MIN_STATES) * workers
+          phasedPool && states.buffer instanceof SharedArrayBuffer && c >= phasedFrom * workers
             ? await phasedPool.evaluate(states.buffer, states.byteOffset / n + from, c, run.found.slice(), mw)
             : local.evaluate(states.subarray(from * n, (from + c) * n), c);
         const stopped = run.stopped;
