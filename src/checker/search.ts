@@ -334,11 +334,11 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   // phased (src/checker/phased.ts): `workers` pool threads expand and dedupe, the main thread assembles;
   // otherwise (a run that may stop mid-level) the main thread is one of the workers: it merges every
   // successor, and expands slices from the end of the level while it waits
-  // started once a level reaches an eighth of the phased size (its threads load the model meanwhile): a run
-  // whose levels all stay small never starts threads
+  const pool = workers > 1 && !phasedRun ? new PoolExpander(opts.spec!, workers - 1, props) : null;
+  // the phased pool starts once a level reaches an eighth of the phased size (its threads load the
+  // model meanwhile): a run whose levels all stay small never starts threads
   let phasedPool: PhasedPool | null = null;
   const phasedFrom = opts.phasedFrom ?? PHASED_MIN_STATES;
-  const pool = workers > 1 && !phasedRun ? new PoolExpander(opts.spec!, workers - 1, props) : null;
   const n = model.stateBytes;
   // Dropping known successors in the expander saves copying them out; a run that may stop
   // mid-slice (state bound, fail-fast) counts transitions one by one instead, so the count
