@@ -4,7 +4,6 @@
  */
 import { Piscina } from 'piscina';
 import { Expander } from '../src/checker/expand.js';
-import { tableHas } from '../src/fpset/fpset.js';
 import type { ExpandTask } from '../src/checker/parallel.js';
 import { packSlice } from '../src/checker/wire.js';
 import { createModel } from '../models/registry.js';
@@ -22,9 +21,9 @@ export default function expandSlice(task: ExpandTask): unknown {
     sizes.set(key, model.stateBytes);
   }
   const n = sizes.get(key)!;
-  const k = task.known;
   ex.setFound(task.found);
-  const r = ex.expand(new Uint8Array(task.slice), task.count, k ? (hi, lo) => tableHas(k, hi, lo) : undefined);
+  // no known-successor drops: this pool serves runs that count every transition up to a stop
+  const r = ex.expand(new Uint8Array(task.slice), task.count);
   const buf = packSlice(r, n);
   return Piscina.move(buf);
 }

@@ -1,7 +1,8 @@
 /**
- * A piscina pool of expanders. Functions never cross threads: a task is
- * (modelId, config, property filter, slice of packed states); each worker
- * rebuilds the model from the registry once and keeps it.
+ * A piscina pool of expanders for the merged parallel bfs (runs that may stop
+ * mid-level; the others are phased.ts's). Functions never cross threads: a
+ * task is (modelId, config, property filter, slice of packed states); each
+ * worker rebuilds the model from the registry once and keeps it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { SliceResult } from './expand.js';
 import { unpackSlice } from './wire.js';
-import type { TableSnapshot } from '../fpset/fpset.js';
 
 export interface ModelSpec {
   modelId: string;
@@ -22,8 +22,6 @@ export interface ExpandTask {
   only: string[] | null;
   slice: ArrayBuffer;
   count: number;
-  /** a read-only snapshot of the visited set (states of earlier levels): successors found there are dropped */
-  known: TableSnapshot | null;
   /** properties whose first finding is known: not checked again */
   found: Uint32Array | null;
 }
@@ -57,9 +55,9 @@ export class PoolExpander {
     this.pool = new Piscina({ filename: file, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
   }
 
-  async expand(slice: Uint8Array, count: number, known: TableSnapshot | null = null, found: Uint32Array | null = null): Promise<SliceResult> {
+  async expand(slice: Uint8Array, count: number, found: Uint32Array | null = null): Promise<SliceResult> {
     const copy = slice.slice().buffer as ArrayBuffer;
-    const task: ExpandTask = { modelId: this.spec.modelId, configJson: this.configJson, only: this.only, slice: copy, count, known, found };
+    const task: ExpandTask = { modelId: this.spec.modelId, configJson: this.configJson, only: this.only, slice: copy, count, found };
     const buf = (await this.pool.run(task, { transferList: [copy] })) as ArrayBuffer;
     return unpackSlice(buf);
   }

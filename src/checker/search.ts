@@ -501,7 +501,7 @@ async function mergedLevel(
     const view = frontier.subarray(from * n, (from + c) * n);
     const found = refreshFound();
     if (!pool) return Promise.resolve(local.expand(view, c, known?.()));
-    return pool.expand(view, c, null, found).then((r) => {
+    return pool.expand(view, c, found).then((r) => {
       ready[k] = true;
       return r;
     });
