@@ -8,7 +8,7 @@
  */
 import type { Model } from '../model.js';
 import { isStateProperty } from '../property.js';
-import { BitstateSet, CompactFingerprintSet, FingerprintSet, FullStateSet, PartitionedFingerprintSet, type VisitedSet } from '../fpset/fpset.js';
+import { BitstateSet, CompactFingerprintSet, FullStateSet, PartitionedFingerprintSet, type VisitedSet } from '../fpset/fpset.js';
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, maskHas, maskWordsFor, type Known, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
@@ -623,7 +623,7 @@ interface LevelMark {
 }
 
 function visitedCapacity(v: VisitedSet): number {
-  return v instanceof FingerprintSet || v instanceof CompactFingerprintSet || v instanceof PartitionedFingerprintSet || v instanceof FullStateSet ? v.capacity : 0;
+  return v instanceof CompactFingerprintSet || v instanceof PartitionedFingerprintSet || v instanceof FullStateSet ? v.capacity : 0;
 }
 
 function markLevel(run: Run): LevelMark {
@@ -642,8 +642,8 @@ function markLevel(run: Run): LevelMark {
 }
 
 /** Fingerprints of the states a partial level stored (left out of its start's checkpoint). */
-function levelStates(next: Uint8Array, count: number, n: number): FingerprintSet {
-  const set = new FingerprintSet(Math.max(16, count * 2));
+function levelStates(next: Uint8Array, count: number, n: number): CompactFingerprintSet {
+  const set = new CompactFingerprintSet(Math.max(16, count * 2));
   for (let j = 0; j < count; j++) {
     const fp = fingerprint(next.subarray(j * n, j * n + n));
     set.add(EMPTY, fp.hi, fp.lo);
@@ -651,13 +651,13 @@ function levelStates(next: Uint8Array, count: number, n: number): FingerprintSet
   return set;
 }
 
-function snapshotRun(run: Run, frontier: Uint8Array, base: number, count: number, at: LevelMark, skip?: FingerprintSet): BfsSnapshot {
+function snapshotRun(run: Run, frontier: Uint8Array, base: number, count: number, at: LevelMark, skip?: CompactFingerprintSet): BfsSnapshot {
   const v = run.visited;
   const n = run.model.stateBytes;
   const store = run.store.exportEntries(at.storeSize);
   let visited: BfsSnapshot['visited'];
   if (v instanceof FullStateSet) visited = { kind: 'full', ...v.exportStates(at.visitedSize), capacity: at.visitedCapacity };
-  else if (v instanceof FingerprintSet || v instanceof CompactFingerprintSet || v instanceof PartitionedFingerprintSet)
+  else if (v instanceof CompactFingerprintSet || v instanceof PartitionedFingerprintSet)
     visited = { kind: 'fingerprints', pairs: v.exportFps(skip ? (hi, lo) => skip.has(hi, lo) : undefined), capacity: at.visitedCapacity };
   else throw new Error('checkpoint: unsupported visited set (a bitstate run under --memory cannot be checkpointed)');
   return {
@@ -677,7 +677,7 @@ function snapshotRun(run: Run, frontier: Uint8Array, base: number, count: number
 function resumeRun(run: Run, s: BfsSnapshot): { frontier: Uint8Array; base: number; count: number } {
   const v = run.visited;
   if (s.visited.kind === 'full' && v instanceof FullStateSet) v.importStates(s.visited.states, s.visited.fps, s.visited.capacity);
-  else if (s.visited.kind === 'fingerprints' && (v instanceof FingerprintSet || v instanceof CompactFingerprintSet || v instanceof PartitionedFingerprintSet)) v.importFps(s.visited.pairs, s.visited.capacity);
+  else if (s.visited.kind === 'fingerprints' && (v instanceof CompactFingerprintSet || v instanceof PartitionedFingerprintSet)) v.importFps(s.visited.pairs, s.visited.capacity);
   else throw new Error('checkpoint: visited set kind does not match the run');
   run.store.importEntries(s.store.parents, s.store.actions, s.store.capacity);
   run.transitions = s.transitions;

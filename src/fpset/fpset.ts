@@ -19,130 +19,18 @@ export interface VisitedSet {
   readonly exact: boolean;
 }
 
-/** Open addressing, linear probing, (hi, lo) pairs in one Uint32Array; (0,0) = empty. */
-export class FingerprintSet implements VisitedSet {
-  private table: Uint32Array;
-  private mask: number;
-  private count = 0;
-  private limit: number;
-  readonly exact = false;
-
-  /** `shared`: keep the table in a SharedArrayBuffer, so worker threads can read a snapshot of it. */
-  constructor(initialCapacity = 1 << 16, private readonly maxLoad = 0.75, private readonly shared = false) {
-    let cap = 1 << 4;
-    while (cap < initialCapacity) cap <<= 1;
-    this.table = this.alloc(cap * 2);
-    this.mask = cap - 1;
-    this.limit = Math.floor(cap * maxLoad);
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  get bytes(): number {
-    return this.table.byteLength;
-  }
-
-  add(_buf: Uint8Array, hi: number, lo: number): boolean {
-    if (this.count >= this.limit) this.grow();
-    return this.insert(hi, lo);
-  }
-
-  has(hi: number, lo: number): boolean {
-    const t = this.table;
-    let i = slot(hi, lo, this.mask);
-    for (;;) {
-      const h = t[2 * i]!;
-      const l = t[2 * i + 1]!;
-      if (h === 0 && l === 0) return false;
-      if (h === hi && l === lo) return true;
-      i = (i + 1) & this.mask;
-    }
-  }
-
-  /** Empty the set, keeping its capacity. */
-  clear(): void {
-    this.table.fill(0);
-    this.count = 0;
-  }
-
-  /** The table for readers in other threads; valid until the next insertion that grows it. */
-  snapshot(): TableSnapshot {
-    return { table: this.table, cap: this.mask + 1, pow2: true };
-  }
-
-  /** Slots in the table (checkpoints restore the same capacity, so growth happens at the same points). */
-  get capacity(): number {
-    return this.mask + 1;
-  }
-
-  /** The stored fingerprints as (hi, lo) pairs, for a checkpoint; `skip` leaves some out. */
-  exportFps(skip?: (hi: number, lo: number) => boolean): Uint32Array {
-    return storedPairs(this.table, this.count, skip);
-  }
-
-  /** Replace the contents with these (hi, lo) pairs, in a table of `capacity` slots (from exportFps / capacity). */
-  importFps(pairs: Uint32Array, capacity: number): void {
-    let cap = 1 << 4;
-    while (cap < capacity || Math.floor(cap * this.maxLoad) < pairs.length / 2) cap <<= 1;
-    this.table = this.alloc(cap * 2);
-    this.mask = cap - 1;
-    this.limit = Math.floor(cap * this.maxLoad);
-    this.count = 0;
-    for (let i = 0; i < pairs.length; i += 2) this.insert(pairs[i]!, pairs[i + 1]!);
-  }
-
-  private alloc(words: number): Uint32Array {
-    return this.shared ? new Uint32Array(new SharedArrayBuffer(words * 4)) : new Uint32Array(words);
-  }
-
-  private insert(hi: number, lo: number): boolean {
-    const t = this.table;
-    let i = slot(hi, lo, this.mask);
-    for (;;) {
-      const h = t[2 * i]!;
-      const l = t[2 * i + 1]!;
-      if (h === 0 && l === 0) {
-        t[2 * i] = hi;
-        t[2 * i + 1] = lo;
-        this.count++;
-        return true;
-      }
-      if (h === hi && l === lo) return false;
-      i = (i + 1) & this.mask;
-    }
-  }
-
-  private grow(): void {
-    const old = this.table;
-    const cap = (this.mask + 1) * 2;
-    this.table = this.alloc(cap * 2);
-    this.mask = cap - 1;
-    this.limit = Math.floor(cap * this.maxLoad);
-    this.count = 0;
-    for (let i = 0; i < old.length; i += 2) {
-      const h = old[i]!;
-      const l = old[i + 1]!;
-      if (h !== 0 || l !== 0) this.insert(h, l);
-    }
-  }
-}
-
-/** A read-only view of a fingerprint table for other threads: (hi, lo) pairs, `cap` slots, (0,0) empty. */
+/** A read-only view of a CompactFingerprintSet's table for other threads: (hi, lo) pairs, `cap` slots, (0,0) empty. */
 export interface TableSnapshot {
   table: Uint32Array;
   /** slots; a slot's home is homeSlot(hi, lo, cap) */
   cap: number;
-  /** true: power-of-two table probed from `slot()` (FingerprintSet); false: homeSlot (CompactFingerprintSet) */
-  pow2: boolean;
 }
 
-/** Membership in a snapshot of a FingerprintSet or CompactFingerprintSet table (also from a worker thread). */
+/** Membership in a snapshot of a CompactFingerprintSet table (also from a worker thread). */
 export function tableHas(snap: TableSnapshot, hi: number, lo: number): boolean {
   const t = snap.table;
   const cap = snap.cap;
-  let i = snap.pow2 ? slot(hi, lo, cap - 1) : homeSlot(hi, lo, cap);
+  let i = homeSlot(hi, lo, cap);
   for (;;) {
     const h = t[2 * i]!;
     const l = t[2 * i + 1]!;
@@ -153,8 +41,8 @@ export function tableHas(snap: TableSnapshot, hi: number, lo: number): boolean {
 }
 
 /**
- * The engine's visited set: (hi, lo) pairs in one Uint32Array, linear probing, (0,0) empty, like
- * FingerprintSet, but any capacity (a slot's home is a multiply-shift of the hash, not a mask), kept up to
+ * The engine's visited set: (hi, lo) pairs in one Uint32Array, linear probing, (0,0) empty, of any
+ * capacity (a slot's home is a multiply-shift of the hash, not a mask), kept up to
  * 85% full and grown by a quarter, so the table costs 9.4 to 11.8 bytes a state, never 21 as a doubling
  * table at 3/4 does just after it grows.
  */
@@ -205,7 +93,7 @@ export class CompactFingerprintSet implements VisitedSet {
   }
 
   snapshot(): TableSnapshot {
-    return { table: this.table, cap: this.cap, pow2: false };
+    return { table: this.table, cap: this.cap };
   }
 
   /**
