@@ -45,6 +45,12 @@ export function maskWordsFor(m: Model): number {
   return Math.max(1, Math.ceil(m.properties.length / 32));
 }
 
+/** Some property fired on the successor whose record starts at meta[b]. */
+export function hasMask(meta: Uint32Array, b: number, mw: number): boolean {
+  for (let w = 0; w < mw; w++) if (meta[b + META_FIXED + w] !== 0) return true;
+  return false;
+}
+
 /** Bit p set in a mask: property p fired (violated, or reached for a cover). */
 export function maskHas(meta: Uint32Array, base: number, p: number): boolean {
   return (meta[base + META_FIXED + (p >>> 5)]! & (1 << (p & 31))) !== 0;

@@ -21,7 +21,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import { META_FIXED, type SliceResult } from './expand.js';
+import { META_FIXED, hasMask, type SliceResult } from './expand.js';
 import { packageRoot, type ModelSpec } from './parallel.js';
 import type { ParentStore } from './store.js';
 import { CompactFingerprintSet, PartitionedFingerprintSet, type SharedTable, type TableSnapshot } from '../fpset/fpset.js';
@@ -84,7 +84,7 @@ export class SharedSlice {
     const sab = reuse && reuse.byteLength >= bytes ? reuse : new SharedArrayBuffer(Math.ceil((bytes * 1.25) / 8) * 8);
     const h = new Uint32Array(sab, 0, HEADER_WORDS);
     let masked = 0;
-    for (let j = 0; j < r.count; j++) for (let w = 0; w < r.maskWords; w++) if (r.meta[j * rec + META_FIXED + w] !== 0) masked++;
+    for (let j = 0; j < r.count; j++) if (hasMask(r.meta, j * rec, r.maskWords)) masked++;
     h.set([r.count, r.maskWords, r.cover.length, parents, r.dropped, K, stateBytes, 0, masked, 0]);
     const s = new SharedSlice(sab);
     s.offs.fill(0);
@@ -373,9 +373,7 @@ async function assemble(run: PhasedRun, slices: SharedSlice[], first: number, sl
       const meta = s.meta;
       for (let j = 0; j < s.count; j++) {
         const b = j * rec;
-        let any = 0;
-        for (let w = 0; w < s.maskWords; w++) any |= meta[b + META_FIXED + w]!;
-        if (any === 0) continue;
+        if (!hasMask(meta, b, s.maskWords)) continue;
         const parent = b0 + meta[b]!;
         const action = meta[b + 1]!;
         run.note(meta, b + META_FIXED, false, () => {

@@ -10,7 +10,7 @@ import type { Model } from '../model.js';
 import { isStateProperty } from '../property.js';
 import { BitstateSet, CompactFingerprintSet, FullStateSet, PartitionedFingerprintSet, type VisitedSet } from '../fpset/fpset.js';
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
-import { Expander, META_FIXED, maskHas, maskWordsFor, type Known, type SliceResult } from './expand.js';
+import { Expander, META_FIXED, hasMask, maskHas, maskWordsFor, type Known, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
 import { PhasedPool, SharedFrontier, phasedLevel, type PhasedRun } from './phased.js';
 import { packSlice, unpackSlice } from './wire.js';
@@ -23,10 +23,6 @@ const EMPTY = new Uint8Array(0);
 /** room kept for the trace store's next chunk under a memory budget */
 const STORE_SLACK = 1 << 16;
 
-function hasMask(meta: Uint32Array, b: number, mw: number): boolean {
-  for (let w = 0; w < mw; w++) if (meta[b + META_FIXED + w] !== 0) return true;
-  return false;
-}
 
 const yieldToEvents = (): Promise<void> => new Promise((res) => setImmediate(res));
 
@@ -185,9 +181,7 @@ class Run {
   }
 
   hasAssert(meta: Uint32Array, base: number): boolean {
-    let any = 0;
-    for (let w = 0; w < this.maskWords; w++) any |= meta[base + META_FIXED + w]!;
-    if (any === 0) return false;
+    if (!hasMask(meta, base, this.maskWords)) return false;
     for (let p = 0; p < this.isAssert.length; p++) if (this.isAssert[p] && maskHas(meta, base, p)) return true;
     return false;
   }
