@@ -14,7 +14,18 @@ export default function phasedTask(task: PhasedTask): unknown {
   const { ex, n } = expanderFor(task);
   if (task.kind === 'warm') return undefined;
   ex.setFound(task.found);
-  const states = new Uint8Array(task.frontier, task.from * n, task.count * n);
+  const states = local(new Uint8Array(task.frontier, task.from * n, task.count * n));
   if (task.kind === 'evaluate') return ex.evaluate(states, task.count);
   return SharedSlice.pack(ex.expand(states, task.count, task.known), n, task.known.length, task.reuse).sab;
+}
+
+let copy = new Uint8Array(0);
+/**
+ * The slice copied out of shared memory into this thread's own buffer: the model reads each state
+ * many times, and expanding from a SharedArrayBuffer measured 5-8% slower (v5.19 ranges=basic).
+ */
+function local(shared: Uint8Array): Uint8Array {
+  if (copy.length < shared.length) copy = new Uint8Array(shared.length * 2);
+  copy.set(shared);
+  return copy.subarray(0, shared.length);
 }
