@@ -65,6 +65,8 @@ export interface RunStats {
   exhaustive: boolean;
   /** property name: status */
   verdicts: Record<string, string>;
+  /** seconds of every repeat, in run order (the figures above are the median run's) */
+  runs: number[];
 }
 
 export interface SpinStats {
@@ -74,6 +76,8 @@ export interface SpinStats {
   statesPerSec: number;
   /** false when pan was stopped at its time limit */
   finished: boolean;
+  /** seconds of every repeat, in run order (the figures above are the median run's) */
+  runs: number[];
 }
 
 export interface BenchRow {
@@ -107,7 +111,21 @@ export function runMmcheck(root: string, args: string[], workers: number): RunSt
     workers: s.workers,
     exhaustive: JSON.parse(r.stdout).exhaustive,
     verdicts: Object.fromEntries(JSON.parse(r.stdout).properties.map((p: { name: string; status: string }) => [p.name, p.status])),
+    runs: [s.seconds],
   };
+}
+
+/**
+ * The median of repeated runs (by seconds), with every run's seconds in `runs`. Timings on a shared
+ * machine drift by 10-25% within minutes, so one run per column can invert a ratio; the counts and
+ * verdicts must not change between repeats (mmcheck is deterministic; so is SPIN's exhaustive search).
+ */
+export function medianRun<T extends { seconds: number; distinct: number; runs: number[] }>(runs: T[], what: string, exact = true): T {
+  if (runs.length === 0) throw new Error(`${what}: no runs`);
+  const key = (r: T) => JSON.stringify({ ...r, seconds: 0, statesPerSec: 0, peakRssBytes: 0, bytesPerState: 0, runs: [] });
+  if (exact && runs.some((r) => key(r) !== key(runs[0]!))) throw new Error(`${what}: repeats disagree on counts or verdicts: ${runs.map((r) => r.distinct).join(', ')}`);
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  return { ...sorted[(sorted.length - 1) >> 1]!, runs: runs.map((r) => r.seconds) };
 }
 
 function which(cmd: string): string | null {
@@ -137,7 +155,7 @@ export function runSpin(pml: string, cfg: SpinConfig, work: string): SpinStats {
   const transitions = num(/(\d+) transitions/);
   const elapsed = num(/elapsed time ([\d.e+-]+) seconds/);
   const seconds = Number.isFinite(elapsed) && elapsed > 0 ? elapsed : wall;
-  return { distinct, transitions, seconds, statesPerSec: Math.round(distinct / seconds), finished };
+  return { distinct, transitions, seconds, statesPerSec: Math.round(distinct / seconds), finished, runs: [seconds] };
 }
 
 export interface BenchOptions {
@@ -146,6 +164,8 @@ export interface BenchOptions {
   quick: boolean;
   only?: string;
   spin: boolean;
+  /** runs per column (median reported); default 3, and 1 for the long configurations */
+  repeat?: number;
   onRow?: (row: BenchRow) => void;
 }
 
@@ -158,10 +178,24 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
     for (const c of CONFIGS) {
       if (o.quick && c.long) continue;
       if (o.only && !c.name.includes(o.only)) continue;
-      const one = runMmcheck(o.root, c.args, 1);
-      const many = o.workers > 1 ? runMmcheck(o.root, c.args, o.workers) : null;
+      const rounds = o.repeat ?? (c.long ? 1 : 3);
+      const ones: RunStats[] = [];
+      const manys: RunStats[] = [];
+      const spins: SpinStats[] = [];
+      const spinCfg = spinAvailable ? c.spin : undefined;
+      // the columns take turns, in alternating order, so that a drift of the machine's speed hits them alike
+      const columns: (() => void)[] = [
+        () => ones.push(runMmcheck(o.root, c.args, 1)),
+        () => (o.workers > 1 ? manys.push(runMmcheck(o.root, c.args, o.workers)) : undefined),
+        () => (spinCfg ? spins.push(runSpin(pml, spinCfg, work)) : undefined),
+      ];
+      for (let i = 0; i < rounds; i++) for (const col of i % 2 === 0 ? columns : [...columns].reverse()) col();
+      const one = medianRun(ones, `${c.name}, 1 worker`);
+      const many = manys.length > 0 ? medianRun(manys, `${c.name}, ${o.workers} workers`) : null;
+      if (many && (many.distinct !== one.distinct || JSON.stringify(many.verdicts) !== JSON.stringify(one.verdicts)))
+        throw new Error(`${c.name}: ${o.workers} workers found ${many.distinct} states, 1 worker ${one.distinct} (or other verdicts)`);
       let spin: BenchRow['spin'] = null;
-      if (c.spin) spin = spinAvailable ? runSpin(pml, c.spin, work) : { skipped: existsSync(pml) ? 'spin or a C compiler is not installed' : `no ${pml}` };
+      if (c.spin) spin = spinCfg ? medianRun(spins, `${c.name}, SPIN`, spins.every((r) => r.finished)) : { skipped: existsSync(pml) ? 'spin or a C compiler is not installed' : `no ${pml}` };
       const sp = spin && 'statesPerSec' in spin ? spin : null;
       // states/s compare only on the same state space (not against a reduced or an unfinished SPIN run)
       const ratio = sp && sp.finished && sp.statesPerSec > 0 && !c.args.includes('--symmetry') ? one.statesPerSec / sp.statesPerSec : null;

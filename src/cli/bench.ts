@@ -13,8 +13,9 @@ export function benchCommand(): Command {
     .option('--quick', 'leave out the long configurations')
     .option('--only <text>', 'only configurations whose name contains this')
     .option('--no-spin', 'do not run SPIN even if it is installed')
+    .option('--repeat <n>', 'runs per column, the median reported (default: 3, and 1 for the long configurations)', intArg(1, 100))
     .option('--json', 'print one JSON object')
-    .action((o: { workers: number; quick?: boolean; only?: string; spin: boolean; json?: boolean }) => {
+    .action((o: { workers: number; quick?: boolean; only?: string; spin: boolean; repeat?: number; json?: boolean }) => {
       if (!o.json) process.stdout.write(header(o.workers));
       const res = bench({
         root: packageRoot(),
@@ -22,6 +23,7 @@ export function benchCommand(): Command {
         quick: Boolean(o.quick),
         only: o.only,
         spin: o.spin,
+        repeat: o.repeat,
         onRow: (r) => {
           if (!o.json) process.stdout.write(line(r));
         },
@@ -45,15 +47,15 @@ function line(r: BenchRow): string {
     r.name,
     fmtInt(r.one.distinct),
     fmtInt(r.one.transitions),
-    r.one.seconds.toFixed(2),
+    secs(r.one),
     fmtInt(r.one.statesPerSec),
-    r.many ? r.many.seconds.toFixed(2) : '-',
+    r.many ? secs(r.many) : '-',
     r.many ? fmtInt(r.many.statesPerSec) : '-',
     r.many && r.many.seconds > 0 ? (r.one.seconds / r.many.seconds).toFixed(2) : '-',
     r.one.bytesPerState.toFixed(1),
     fmtBytes(r.one.peakRssBytes),
     spin ? (spin.finished ? '' : '>') + fmtInt(spin.distinct) : r.spin ? 'skipped' : '-',
-    spin ? (spin.finished ? '' : '>') + spin.seconds.toFixed(2) + (spin.finished ? '' : ' (unfinished)') : '-',
+    spin ? (spin.finished ? '' : '>') + secs(spin) + (spin.finished ? '' : ' (unfinished)') : '-',
     spin ? fmtInt(spin.statesPerSec) : '-',
     r.ratio !== null ? r.ratio.toFixed(2) : '-',
     r.wallRatio !== null ? (spin && !spin.finished ? '>' : '') + r.wallRatio.toFixed(2) : '-',
@@ -63,4 +65,10 @@ function line(r: BenchRow): string {
     r.reduced ? (r.reduced.sameVerdicts ? 'yes' : 'NO') : '-',
   ];
   return cells.join(' | ') + '\n';
+}
+
+/** A median of repeated runs, with the spread of all of them: `0.78 (0.74-0.85)`. */
+function secs(r: { seconds: number; runs: number[] }): string {
+  if (r.runs.length < 2) return r.seconds.toFixed(2);
+  return `${r.seconds.toFixed(2)} (${Math.min(...r.runs).toFixed(2)}-${Math.max(...r.runs).toFixed(2)})`;
 }

@@ -1,0 +1,49 @@
+/**
+ * `mmcheck bench` repeats: the median run is reported with every run's
+ * seconds, and repeats that disagree on counts or verdicts stop the bench
+ * (the search is deterministic; a difference is a bug, not noise).
+ */
+import { describe, expect, it } from 'vitest';
+import { medianRun, runMmcheck, type RunStats } from '../../bench/bench.js';
+import { mmcheck, REPO_ROOT, usageErrorLine } from '../helpers/cli.js';
+
+const run = (seconds: number, distinct = 100, verdicts: Record<string, string> = { a: 'holds' }): RunStats => ({
+  distinct,
+  transitions: 500,
+  seconds,
+  statesPerSec: distinct / seconds,
+  peakRssBytes: 1000 + seconds,
+  bytesPerState: 14,
+  workers: 1,
+  exhaustive: true,
+  verdicts,
+  runs: [seconds],
+});
+
+describe('bench repeats', () => {
+  it('reports the median run, and every run in run order', () => {
+    const m = medianRun([run(0.9), run(0.5), run(0.7)], 'x');
+    expect(m.seconds).toBe(0.7);
+    expect(m.statesPerSec).toBeCloseTo(100 / 0.7);
+    expect(m.runs).toEqual([0.9, 0.5, 0.7]);
+    // an even number of runs: the lower middle one (a run that happened, not an average)
+    expect(medianRun([run(0.4), run(0.8), run(0.6), run(0.2)], 'x').seconds).toBe(0.4);
+  });
+
+  it('refuses repeats that disagree on counts or verdicts, unless told they need not agree', () => {
+    expect(() => medianRun([run(1), run(1, 101)], 'thp-core, 1 worker')).toThrow('thp-core, 1 worker: repeats disagree on counts or verdicts: 100, 101');
+    expect(() => medianRun([run(1), run(1, 100, { a: 'VIOLATED' })], 'x')).toThrow('repeats disagree');
+    // SPIN stopped at its time limit stores a different number of states each time
+    expect(medianRun([run(2, 300), run(1, 200), run(3, 400)], 'spin', false).distinct).toBe(300);
+  });
+
+  it('runs mmcheck check --json once per call, with the run in `runs`', () => {
+    const r = runMmcheck(REPO_ROOT, ['--model', 'counters', '--procs', '2'], 1);
+    expect(r.distinct).toBeGreaterThan(0);
+    expect(r.runs).toEqual([r.seconds]);
+  });
+
+  it('rejects a repeat count below 1 with exit 2', () => {
+    expect(usageErrorLine(mmcheck('bench', '--repeat', '0', '--no-spin'))).toContain("option '--repeat <n>' argument '0' is invalid");
+  });
+});
