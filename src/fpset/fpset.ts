@@ -269,34 +269,46 @@ export class PartitionedFingerprintSet implements VisitedSet {
  */
 export function tablesHaveMany(snaps: readonly TableSnapshot[], his: Uint32Array, los: Uint32Array, count: number, out: Uint8Array, slots: Int32Array): void {
   const K = snaps.length;
+  if (partOf.length < count) partOf = new Uint8Array(count * 2);
+  if (K > 1) for (let i = 0; i < count; i++) partOf[i] = PartitionedFingerprintSet.partitionOf(his[i]!, K);
   let touch = 0;
-  for (let i = 0; i < count; i++) {
-    const s = snaps[K === 1 ? 0 : PartitionedFingerprintSet.partitionOf(his[i]!, K)]!;
-    const at = homeSlot(his[i]!, los[i]!, s.cap);
-    slots[i] = at;
-    touch ^= s.table[2 * at]!;
+  // partition by partition, so that each loop reads one table: with the table changing from one
+  // lookup to the next, the lookups of 2 partitions measured 10-20% slower than those of one table
+  for (let p = 0; p < K; p++) {
+    const t = snaps[p]!.table;
+    const cap = snaps[p]!.cap;
+    for (let i = 0; i < count; i++) {
+      if (K > 1 && partOf[i] !== p) continue;
+      const at = homeSlot(his[i]!, los[i]!, cap);
+      slots[i] = at;
+      touch ^= t[2 * at]!;
+    }
   }
-  for (let i = 0; i < count; i++) {
-    const hi = his[i]!;
-    const lo = los[i]!;
-    const s = snaps[K === 1 ? 0 : PartitionedFingerprintSet.partitionOf(hi, K)]!;
-    const t = s.table;
-    const cap = s.cap;
-    let j = slots[i]!;
-    out[i] = 0;
-    for (;;) {
-      const h = t[2 * j]!;
-      const l = t[2 * j + 1]!;
-      if (h === 0 && l === 0) break;
-      if (h === hi && l === lo) {
-        out[i] = 1;
-        break;
+  for (let p = 0; p < K; p++) {
+    const t = snaps[p]!.table;
+    const cap = snaps[p]!.cap;
+    for (let i = 0; i < count; i++) {
+      if (K > 1 && partOf[i] !== p) continue;
+      const hi = his[i]!;
+      const lo = los[i]!;
+      let j = slots[i]!;
+      out[i] = 0;
+      for (;;) {
+        const h = t[2 * j]!;
+        const l = t[2 * j + 1]!;
+        if (h === 0 && l === 0) break;
+        if (h === hi && l === lo) {
+          out[i] = 1;
+          break;
+        }
+        if (++j === cap) j = 0;
       }
-      if (++j === cap) j = 0;
     }
   }
   if (touch === 0.5) throw new Error('unreachable'); // keeps the first pass's loads
 }
+/** tablesHaveMany's partition per lookup (scratch, per thread) */
+let partOf = new Uint8Array(0);
 
 /** The non-empty (hi, lo) slots of an open-addressing table, in slot order. */
 function storedPairs(t: Uint32Array, count: number, skip?: (hi: number, lo: number) => boolean): Uint32Array {
