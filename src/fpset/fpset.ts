@@ -269,7 +269,7 @@ export class PartitionedFingerprintSet implements VisitedSet {
  */
 export function tablesHaveMany(snaps: readonly TableSnapshot[], his: Uint32Array, los: Uint32Array, count: number, out: Uint8Array, slots: Int32Array): void {
   const K = snaps.length;
-  if (partOf.length < count) partOf = new Uint8Array(count * 2);
+  if (partOf.length < count) partOf = new Int32Array(count * 2);
   if (K > 1) for (let i = 0; i < count; i++) partOf[i] = PartitionedFingerprintSet.partitionOf(his[i]!, K);
   let touch = 0;
   // partition by partition, so that each loop reads one table: with the table changing from one
@@ -308,7 +308,7 @@ export function tablesHaveMany(snaps: readonly TableSnapshot[], his: Uint32Array
   if (touch === 0.5) throw new Error('unreachable'); // keeps the first pass's loads
 }
 /** tablesHaveMany's partition per lookup (scratch, per thread) */
-let partOf = new Uint8Array(0);
+let partOf = new Int32Array(0);
 
 /** The non-empty (hi, lo) slots of an open-addressing table, in slot order. */
 function storedPairs(t: Uint32Array, count: number, skip?: (hi: number, lo: number) => boolean): Uint32Array {
