@@ -10,7 +10,7 @@
 import type { Model, StepContext } from '../model.js';
 import { isStateProperty } from '../property.js';
 import { fingerprintWords, type Fp } from '../state/fingerprint.js';
-import { tableHas, tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
+import { PartitionedFingerprintSet, tableHas, tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
 
 /**
  * Successors already stored, to drop: a membership callback, or the visited set's compact tables
@@ -206,7 +206,7 @@ export class Expander implements StepContext {
     let tables = typeof known === 'function' ? undefined : known;
     if (tables !== undefined && tables.reduce((b, t) => b + t.table.byteLength, 0) <= this.directBytes) {
       const t = tables;
-      one = t.length === 1 ? (hi, lo) => tableHas(t[0]!, hi, lo) : (hi, lo) => tableHas(t[(hi >>> 0) % t.length]!, hi, lo);
+      one = t.length === 1 ? (hi, lo) => tableHas(t[0]!, hi, lo) : (hi, lo) => tableHas(t[PartitionedFingerprintSet.partitionOf(hi, t.length)]!, hi, lo);
       tables = undefined;
     }
     // batched lookups: every successor is copied out, then the known ones without findings are squeezed out

@@ -28,9 +28,11 @@ export interface TableSnapshot {
 
 /** Membership in a snapshot of a CompactFingerprintSet table (also from a worker thread). */
 export function tableHas(snap: TableSnapshot, hi: number, lo: number): boolean {
-  const t = snap.table;
-  const cap = snap.cap;
-  let i = homeSlot(hi, lo, cap);
+  return probe(snap.table, snap.cap, homeSlot(hi, lo, snap.cap), hi, lo);
+}
+
+/** Linear probing from slot i of a table of `cap` slots: is (hi, lo) stored? */
+function probe(t: Uint32Array, cap: number, i: number, hi: number, lo: number): boolean {
   for (;;) {
     const h = t[2 * i]!;
     const l = t[2 * i + 1]!;
@@ -80,16 +82,7 @@ export class CompactFingerprintSet implements VisitedSet {
   }
 
   has(hi: number, lo: number): boolean {
-    const t = this.table;
-    const cap = this.cap;
-    let i = homeSlot(hi, lo, cap);
-    for (;;) {
-      const h = t[2 * i]!;
-      const l = t[2 * i + 1]!;
-      if (h === 0 && l === 0) return false;
-      if (h === hi && l === lo) return true;
-      if (++i === cap) i = 0;
-    }
+    return probe(this.table, this.cap, homeSlot(hi, lo, this.cap), hi, lo);
   }
 
   snapshot(): TableSnapshot {
@@ -289,20 +282,7 @@ export function tablesHaveMany(snaps: readonly TableSnapshot[], his: Uint32Array
     const cap = snaps[p]!.cap;
     for (let i = 0; i < count; i++) {
       if (K > 1 && partOf[i] !== p) continue;
-      const hi = his[i]!;
-      const lo = los[i]!;
-      let j = slots[i]!;
-      out[i] = 0;
-      for (;;) {
-        const h = t[2 * j]!;
-        const l = t[2 * j + 1]!;
-        if (h === 0 && l === 0) break;
-        if (h === hi && l === lo) {
-          out[i] = 1;
-          break;
-        }
-        if (++j === cap) j = 0;
-      }
+      out[i] = probe(t, cap, slots[i]!, his[i]!, los[i]!) ? 1 : 0;
     }
   }
   if (touch === 0.5) throw new Error('unreachable'); // keeps the first pass's loads
