@@ -288,7 +288,8 @@ export class SharedFrontier {
   }
 }
 
-const yieldToEvents = (): Promise<void> => new Promise((res) => setImmediate(res));
+/** Let other tasks' messages in (a pool task's result settles only between main-thread tasks). */
+export const yieldToEvents = (): Promise<void> => new Promise((res) => setImmediate(res));
 
 export interface PhasedLevelOptions {
   sliceStates?: number;

@@ -12,7 +12,7 @@ import { BitstateSet, CompactFingerprintSet, FullStateSet, PartitionedFingerprin
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, hasMask, maskHas, maskWordsFor, type Known, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
-import { PhasedPool, SharedFrontier, phasedLevel, type PhasedRun } from './phased.js';
+import { PhasedPool, SharedFrontier, phasedLevel, yieldToEvents, type PhasedRun } from './phased.js';
 import { packSlice, unpackSlice } from './wire.js';
 import { NO_PARENT, ParentStore } from './store.js';
 import type { BfsSnapshot, CheckpointHooks } from './checkpoint.js';
@@ -22,9 +22,6 @@ export type Strategy = 'bfs' | 'dfs' | 'random';
 const EMPTY = new Uint8Array(0);
 /** room kept for the trace store's next chunk under a memory budget */
 const STORE_SLACK = 1 << 16;
-
-
-const yieldToEvents = (): Promise<void> => new Promise((res) => setImmediate(res));
 
 function fmtSize(n: number): string {
   for (const [u, v] of [['T', 2 ** 40], ['G', 2 ** 30], ['M', 2 ** 20], ['K', 2 ** 10]] as const) if (n >= v && n % v === 0) return `${n / v}${u}`;
@@ -253,7 +250,7 @@ class Run {
       frontier,
       depth: this.depth,
       seconds,
-      statesPerSec: seconds > 0 ? (this.visited.size) / seconds : 0,
+      statesPerSec: seconds > 0 ? this.visited.size / seconds : 0,
     });
   }
 
