@@ -134,8 +134,9 @@ export class Kern {
   /** The page a PTE value maps (null for none / zero page). */
   pageOfPte(v: number, addr: number): PageRef | null {
     if (v === PTE_NONE || v === ZERO_PTE) return null;
-    if (v <= this.c.thps) return { thp: true, idx: v - 1, sub: addr };
-    return { thp: false, idx: v - 1 - this.c.thps, sub: 0 };
+    const pg: PageRef = { thp: false, idx: 0, sub: 0 };
+    this.pageOfPteInto(v, addr, pg);
+    return pg;
   }
   /** pageOfPte() for a present, non-zero PTE, written into `pg` (a hot path's reused scratch). */
   pageOfPteInto(v: number, addr: number, pg: PageRef): void {
