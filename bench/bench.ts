@@ -54,6 +54,11 @@ export const CONFIGS: BenchConfig[] = [
   },
 ];
 
+/** The configurations a bench runs: all, less the long ones under --quick, and only names containing `only`. */
+export function selectConfigs(quick: boolean, only?: string): BenchConfig[] {
+  return CONFIGS.filter((c) => !(quick && c.long) && (!only || c.name.includes(only)));
+}
+
 export interface RunStats {
   distinct: number;
   transitions: number;
@@ -175,9 +180,7 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
   const work = mkdtempSync(join(tmpdir(), 'mmcheck-bench-'));
   const rows: BenchRow[] = [];
   try {
-    for (const c of CONFIGS) {
-      if (o.quick && c.long) continue;
-      if (o.only && !c.name.includes(o.only)) continue;
+    for (const c of selectConfigs(o.quick, o.only)) {
       const rounds = o.repeat ?? (c.long ? 1 : 3);
       const ones: RunStats[] = [];
       const manys: RunStats[] = [];

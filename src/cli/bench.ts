@@ -1,10 +1,11 @@
 /** `mmcheck bench`: the throughput benchmark (bench/bench.ts), as a table or --json. */
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
-import { bench, type BenchRow } from '../../bench/bench.js';
+import { bench, CONFIGS, selectConfigs, type BenchRow } from '../../bench/bench.js';
+import { UsageError } from '../model.js';
 import { packageRoot } from '../checker/parallel.js';
 import { fmtBytes, fmtInt } from '../report/progress.js';
-import { intArg } from './common.js';
+import { failUsage, intArg } from './common.js';
 
 export function benchCommand(): Command {
   return new Command('bench')
@@ -16,6 +17,9 @@ export function benchCommand(): Command {
     .option('--repeat <n>', 'runs per column, the median reported (default: 3, and 1 for the long configurations)', intArg(1, 100))
     .option('--json', 'print one JSON object')
     .action((o: { workers: number; quick?: boolean; only?: string; spin: boolean; repeat?: number; json?: boolean }) => {
+      // a filter that selects nothing would print an empty table and pass
+      if (selectConfigs(Boolean(o.quick), o.only).length === 0)
+        failUsage(new UsageError(`--only '${o.only}' matches no configuration${o.quick ? ' left by --quick' : ''} (known: ${CONFIGS.map((c) => c.name).join('; ')})`));
       if (!o.json) process.stdout.write(header(o.workers));
       const res = bench({
         root: packageRoot(),

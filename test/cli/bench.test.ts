@@ -43,6 +43,13 @@ describe('bench repeats', () => {
     expect(r.runs).toEqual([r.seconds]);
   });
 
+  it('rejects an --only that selects no configuration with exit 2, naming the known ones', () => {
+    const line = usageErrorLine(mmcheck('bench', '--only', 'no-such-config', '--no-spin'));
+    expect(line).toMatch(/^mmcheck: --only 'no-such-config' matches no configuration \(known: thp-core v4\.5 P2 N4; /);
+    // the long configurations are left out by --quick
+    expect(usageErrorLine(mmcheck('bench', '--quick', '--only', 'full v5.19', '--no-spin'))).toContain("matches no configuration left by --quick");
+  });
+
   it('rejects a repeat count below 1 with exit 2', () => {
     expect(usageErrorLine(mmcheck('bench', '--repeat', '0', '--no-spin'))).toContain("option '--repeat <n>' argument '0' is invalid");
   });
