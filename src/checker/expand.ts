@@ -10,7 +10,8 @@
 import type { Model, StepContext } from '../model.js';
 import { isStateProperty } from '../property.js';
 import { fingerprintWords, type Fp } from '../state/fingerprint.js';
-import { PartitionedFingerprintSet, tableHas, tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
+import { CompactFingerprintSet, PartitionedFingerprintSet, tableHas, tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
+import type { ParentStore } from './store.js';
 
 /**
  * Successors already stored, to drop: a membership callback, or the visited set's compact tables
@@ -51,9 +52,24 @@ export function hasMask(meta: Uint32Array, b: number, mw: number): boolean {
   return false;
 }
 
-/** Bit p set in a mask: property p fired (violated, or reached for a cover). */
-export function maskHas(meta: Uint32Array, base: number, p: number): boolean {
-  return (meta[base + META_FIXED + (p >>> 5)]! & (1 << (p & 31))) !== 0;
+/**
+ * Where the one-thread bfs puts a level's successors as it expands them (Expander.expandInto): new
+ * states go straight into the visited set, the trace store and the next level, with no result buffer
+ * to copy out and merge.
+ */
+export interface LevelSink {
+  visited: CompactFingerprintSet;
+  store: ParentStore;
+  /** the next level's states, `count` of them; grown (replaced) by the expander when full */
+  next: Uint8Array;
+  count: number;
+  transitions: number;
+  /** per cover point, added to as the model fires them */
+  cover: Float64Array;
+  /** state `id` has state-property bits in mask[0 .. maskWords) */
+  noteState(id: number, mask: Uint32Array): void;
+  /** the transition (parent, action) fired properties; true when one is a kernel assertion (the successor is not a state) */
+  noteTransition(parent: number, action: number, mask: Uint32Array): boolean;
 }
 
 /**
@@ -66,6 +82,8 @@ export class Expander implements StepContext {
   private readonly stateProps: number[];
   private readonly transProps: number[];
   private mask: Uint32Array;
+  /** a parent's state-property bits (expandInto) */
+  private readonly stateMask: Uint32Array;
   private cov: Float64Array;
   private scratch: Uint8Array;
   private scratchWords: Uint32Array;
@@ -82,6 +100,7 @@ export class Expander implements StepContext {
     this.n = model.stateBytes;
     this.mw = maskWordsFor(model);
     this.mask = new Uint32Array(this.mw);
+    this.stateMask = new Uint32Array(this.mw);
     this.cov = new Float64Array(model.coverPoints.length);
     this.scratch = new Uint8Array(this.n);
     this.scratchWords = new Uint32Array(this.scratch.buffer);
@@ -187,7 +206,6 @@ export class Expander implements StepContext {
     const nw = n >>> 2;
     const mw = this.mw;
     const rec = META_FIXED + mw;
-    const props = m.properties;
     const buf = this.buffers(Math.max(64, count * 4), count);
     let meta = buf.meta;
     let sw = buf.sw;
@@ -196,11 +214,8 @@ export class Expander implements StepContext {
     this.cov = new Float64Array(m.coverPoints.length);
     this.dropped = 0;
     const parentMasks = buf.pm;
-    const dst = this.scratch;
     const dw = this.scratchWords;
     const A = m.actionCount;
-    const trans = this.transProps;
-    const canon = m.canonicalize;
     const fp = this.fp;
     let one = typeof known === 'function' ? known : undefined;
     let tables = typeof known === 'function' ? undefined : known;
@@ -216,21 +231,7 @@ export class Expander implements StepContext {
       const src = slice.subarray(k * n, k * n + n);
       this.evaluateInto(src, parentMasks, k * mw);
       for (let a = 0; a < A; a++) {
-        if (this.maskDirty) {
-          this.mask.fill(0);
-          this.maskDirty = false;
-        }
-        if (!m.apply(src, a, dst, this)) continue;
-        if (canon !== undefined) canon.call(m, dst);
-        for (let t = 0; t < trans.length; t++) {
-          const p = trans[t]!;
-          const prop = props[p]!;
-          if (!isStateProperty(prop) && prop.check && !prop.check(src, a, dst)) {
-            this.mask[p >>> 5]! |= 1 << (p & 31);
-            this.maskDirty = true;
-          }
-        }
-        fingerprintWords(dw, 0, nw, fp);
+        if (!this.successor(src, a)) continue;
         const clean = !this.maskDirty || this.maskEmpty();
         if (one !== undefined && clean && one(fp.hi, fp.lo)) {
           this.dropped++;
@@ -275,6 +276,109 @@ export class Expander implements StepContext {
     };
   }
 
+  /**
+   * The successor of src under action a, in the scratch vector: canonicalised, its transition-property
+   * bits in `mask` (maskDirty when any), its fingerprint in `fp`. False when the action is disabled.
+   */
+  private successor(src: Uint8Array, a: number): boolean {
+    const m = this.model;
+    if (this.maskDirty) {
+      this.mask.fill(0);
+      this.maskDirty = false;
+    }
+    const dst = this.scratch;
+    if (!m.apply(src, a, dst, this)) return false;
+    if (m.canonicalize !== undefined) m.canonicalize(dst);
+    const trans = this.transProps;
+    for (let t = 0; t < trans.length; t++) {
+      const p = trans[t]!;
+      const prop = m.properties[p]!;
+      if (!isStateProperty(prop) && prop.check && !prop.check(src, a, dst)) {
+        this.mask[p >>> 5]! |= 1 << (p & 31);
+        this.maskDirty = true;
+      }
+    }
+    fingerprintWords(this.scratchWords, 0, this.n >>> 2, this.fp);
+    return true;
+  }
+
+  /**
+   * Expand `count` states stored back to back in `slice`, numbered from `firstId`, straight into `out`
+   * (the one-thread bfs): successors are looked up and inserted one by one, in (parent, action) order,
+   * so state numbers, counts and first findings are those of expand() followed by a merge.
+   */
+  expandInto(slice: Uint8Array, count: number, firstId: number, out: LevelSink): void {
+    const n = this.n;
+    const nw = n >>> 2;
+    const A = this.model.actionCount;
+    const fp = this.fp;
+    const dw = this.scratchWords;
+    const pm = this.stateMask;
+    const st = this.staged(nw);
+    this.cov = out.cover;
+    let staged = 0;
+    for (let k = 0; k < count; k++) {
+      const id = firstId + k;
+      const src = slice.subarray(k * n, k * n + n);
+      pm.fill(0);
+      this.evaluateInto(src, pm, 0);
+      if (this.hasBits(pm)) out.noteState(id, pm);
+      for (let a = 0; a < A; a++) {
+        if (!this.successor(src, a)) continue;
+        out.transitions++;
+        if (this.maskDirty && !this.maskEmpty() && out.noteTransition(id, a, this.mask)) continue;
+        st.hi[staged] = fp.hi;
+        st.lo[staged] = fp.lo;
+        st.parent[staged] = id;
+        st.action[staged] = a;
+        for (let w = 0, to = staged * nw; w < nw; w++) st.words[to + w] = dw[w]!;
+        if (++staged === BATCH) {
+          this.insertStaged(out, staged, nw);
+          staged = 0;
+        }
+      }
+    }
+    if (staged > 0) this.insertStaged(out, staged, nw);
+  }
+
+  /** Successors staged by expandInto, waiting for their batched insertion. */
+  private stage: { hi: Uint32Array; lo: Uint32Array; parent: Int32Array; action: Int32Array; words: Uint32Array } | null = null;
+
+  private staged(nw: number): { hi: Uint32Array; lo: Uint32Array; parent: Int32Array; action: Int32Array; words: Uint32Array } {
+    this.stage ??= { hi: new Uint32Array(BATCH), lo: new Uint32Array(BATCH), parent: new Int32Array(BATCH), action: new Int32Array(BATCH), words: new Uint32Array(BATCH * nw) };
+    return this.stage;
+  }
+
+  /**
+   * Insert `staged` successors in their order; the new ones get their number and go to the next level.
+   * Their home slots are read first, in a loop of independent loads, so the cache misses of a table
+   * larger than the cache overlap instead of coming one at a time.
+   */
+  private insertStaged(out: LevelSink, staged: number, nw: number): void {
+    const st = this.stage!;
+    const visited = out.visited;
+    const store = out.store;
+    const n = nw * 4;
+    let touched = 0;
+    for (let j = 0; j < staged; j++) touched ^= visited.touch(st.hi[j]!, st.lo[j]!);
+    if (touched === 0.5) throw new Error('unreachable'); // keeps the loads
+    let next = out.next;
+    let nextWords = new Uint32Array(next.buffer, next.byteOffset, next.byteLength >>> 2);
+    let at = out.count;
+    for (let j = 0; j < staged; j++) {
+      if (!visited.add(next, st.hi[j]!, st.lo[j]!)) continue;
+      store.push(st.parent[j]!, st.action[j]!);
+      if ((at + 1) * n > next.length) {
+        const g = new Uint8Array(next.length * 2);
+        g.set(next.subarray(0, at * n));
+        next = out.next = g;
+        nextWords = new Uint32Array(g.buffer);
+      }
+      for (let w = 0, from = j * nw, to = at * nw; w < nw; w++) nextWords[to + w] = st.words[from + w]!;
+      out.count = ++at;
+    }
+  }
+
   /** Drop the known ones among the `cands` candidates of records [from, out); returns the new end. */
   private squeeze(tables: readonly TableSnapshot[], meta: Uint32Array, sw: Uint32Array, rec: number, nw: number, from: number, out: number, cands: number): number {
     const hit = this.hit;
@@ -297,7 +401,11 @@ export class Expander implements StepContext {
   }
 
   private maskEmpty(): boolean {
-    for (let w = 0; w < this.mw; w++) if (this.mask[w] !== 0) return false;
-    return true;
+    return !this.hasBits(this.mask);
+  }
+
+  private hasBits(mask: Uint32Array): boolean {
+    for (let w = 0; w < this.mw; w++) if (mask[w] !== 0) return true;
+    return false;
   }
 }

@@ -10,7 +10,7 @@ import type { Model } from '../model.js';
 import { isStateProperty } from '../property.js';
 import { BitstateSet, CompactFingerprintSet, FullStateSet, PartitionedFingerprintSet, type VisitedSet } from '../fpset/fpset.js';
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
-import { Expander, META_FIXED, hasMask, maskHas, maskWordsFor, type Known, type SliceResult } from './expand.js';
+import { Expander, META_FIXED, hasMask, maskWordsFor, type Known, type LevelSink, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
 import { PhasedPool, SharedFrontier, phasedLevel, yieldToEvents, type PhasedRun } from './phased.js';
 import { packSlice, unpackSlice } from './wire.js';
@@ -178,8 +178,12 @@ class Run {
   }
 
   hasAssert(meta: Uint32Array, base: number): boolean {
-    if (!hasMask(meta, base, this.maskWords)) return false;
-    for (let p = 0; p < this.isAssert.length; p++) if (this.isAssert[p] && maskHas(meta, base, p)) return true;
+    return hasMask(meta, base, this.maskWords) && this.assertIn(meta, base + META_FIXED);
+  }
+
+  /** Some kernel assertion's bit is set in the mask at words[at..]. */
+  assertIn(words: Uint32Array, at: number): boolean {
+    for (let p = 0; p < this.isAssert.length; p++) if (this.isAssert[p] && (words[at + (p >>> 5)]! & (1 << (p & 31))) !== 0) return true;
     return false;
   }
 
@@ -400,14 +404,18 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         next = r.next.view();
         nextCount = r.next.count;
       } else {
-        const r = await mergedLevel(run, local, pool, frontier, base, count, n, known, opts.sliceStates, ck, () => {
+        const refreshFound = () => {
           if (run.foundChanged) {
             run.foundChanged = false;
             local.setFound(run.found);
             foundNow = run.found.slice();
           }
           return foundNow;
-        });
+        };
+        const r =
+          !pool && !phasedRun && run.visited instanceof CompactFingerprintSet && phased(opts)
+            ? await fusedLevel(run, run.visited, local, frontier, base, count, n, opts.sliceStates, ck, refreshFound)
+            : await mergedLevel(run, local, pool, frontier, base, count, n, known, opts.sliceStates, ck, refreshFound);
         merged = r.merged;
         interrupted = r.interrupted;
         next = r.next;
@@ -596,6 +604,65 @@ async function mergedLevel(
     await Promise.allSettled(slots.filter((x) => x instanceof Promise));
   }
   return { next, nextCount, merged, interrupted };
+}
+
+/**
+ * One level on the main thread alone, expanded straight into the visited set, the trace store and
+ * the next level (Expander.expandInto): the same states, numbers and findings as mergedLevel, without
+ * its result buffers. Only for runs that cannot stop mid-level at a state-dependent point (phased()):
+ * between blocks of parents it checks the time bound, reports progress and serves checkpoints.
+ */
+async function fusedLevel(
+  run: Run,
+  visited: CompactFingerprintSet,
+  local: Expander,
+  frontier: Uint8Array,
+  base: number,
+  count: number,
+  n: number,
+  sliceStates: number | undefined,
+  ck: CheckpointHooks | undefined,
+  refreshFound: () => void,
+): Promise<{ next: Uint8Array; nextCount: number; merged: number; interrupted: boolean }> {
+  const block = Math.max(1, sliceStates ?? 2048);
+  const out: LevelSink = {
+    visited,
+    store: run.store,
+    next: new Uint8Array(Math.max(1 << 12, Math.min(count * 4, Math.floor(2 ** 30 / n))) * n), // committed only as written
+    count: 0,
+    transitions: 0,
+    cover: run.coverage,
+    noteState: (id, mask) => run.note(mask, 0, true, () => run.store.pathTo(id)),
+    noteTransition: (parent, action, mask) => {
+      run.note(mask, 0, false, () => {
+        const p = run.store.pathTo(parent);
+        p.actions.push(action);
+        return p;
+      });
+      return run.assertIn(mask, 0);
+    },
+  };
+  let merged = 0;
+  let interrupted = false;
+  for (let from = 0; from < count && !run.stopped; from += block) {
+    const c = Math.min(block, count - from);
+    refreshFound();
+    const t0 = out.transitions;
+    local.expandInto(frontier.subarray(from * n, (from + c) * n), c, base + from, out);
+    run.transitions += out.transitions - t0;
+    merged = from + c;
+    run.timeUp();
+    run.progress(out.count);
+    if (ck && !run.stopped) {
+      const t = ck.tick();
+      if (t) await t;
+      if (ck.interrupted()) {
+        interrupted = true;
+        break;
+      }
+    }
+  }
+  return { next: out.next, nextCount: out.count, merged, interrupted };
 }
 
 // --- checkpoint hooks (bfs): the run at a level's start, written and restored by src/checker/checkpoint.ts ---

@@ -10,7 +10,7 @@ import { search, type SearchOptions, type SearchResult } from '../../src/checker
 import { buildTrace, traceReproduces } from '../../src/checker/trace.js';
 import type { Model } from '../../src/model.js';
 import { oracle, withinDepth } from '../helpers/oracle.js';
-import { finding, pathLabels } from '../helpers/paths.js';
+import { essence, finding, pathLabels } from '../helpers/paths.js';
 import { createToy } from '../helpers/toy.js';
 
 const labels = (m: Model, r: SearchResult, prop: string) => pathLabels(m, finding(m, r.findings, prop));
@@ -342,5 +342,29 @@ describe('action properties and kernel assertions (toy model)', () => {
     expect(r.cut).toBe('stopped at the first violation');
     expect(labels(m, r, 'no-dbl-from-2')).toEqual(['inc()', 'inc()', 'dbl()']);
     expect(finding(m, r.findings, 'no-bug')).toBeNull();
+  });
+});
+
+describe('one-thread bfs, expanded straight into the visited set', () => {
+  // a memory budget that is never reached keeps the run on the merged path (expand, then merge the slice)
+  const merged: SearchOptions = { memoryBytes: 2 ** 40 };
+
+  it('agrees with the merged path on the toy model: kernel-assertion successors dropped, transitions counted', async () => {
+    const m = createToy();
+    const a = await search(m);
+    const b = await search(m, merged);
+    expect(essence(m, a)).toEqual(essence(m, b));
+    expect(a.coverage).toEqual(b.coverage);
+  });
+
+  it('agrees with the merged path on the thp model (seed 004), in blocks of any size', async () => {
+    const m = createModel('thp', { era: 'andrea-v1', procs: 2, subpages: 2 });
+    const want = await search(m, merged);
+    expect(finding(m, want.findings, 'rmap-integrity')).not.toBeNull();
+    for (const sliceStates of [undefined, 1, 7, 300]) {
+      const r = await search(m, { sliceStates });
+      expect(essence(m, r), `blocks of ${sliceStates ?? 'default'}`).toEqual(essence(m, want));
+      expect(r.coverage).toEqual(want.coverage);
+    }
   });
 });
