@@ -336,20 +336,25 @@ export async function phasedLevel(
   };
   let merged = 0;
   let pending: Promise<SharedSlice>[] | null = count > 0 ? expandChunk(0) : null;
+  let deduped: Promise<void> = Promise.resolve();
   let assembled: Promise<void> = Promise.resolve();
   for (let c0 = 0; pending !== null; c0 += chunk) {
     const slices = await Promise.all(pending);
-    // dedupe: one task per partition; nothing reads the tables meanwhile
-    const tables = await Promise.all(visited.parts.map((t, p) => pool.dedupe(slices, p, t.share(), assertMask)));
-    tables.forEach((t, p) => visited.adopt(p, t));
     const stop = run.timeUp() || (o.interrupted?.() ?? false);
     found = run.found.slice();
+    // The next chunk expands while this one is deduped: no barrier between the phases. Its expansion
+    // reads tables the dedupe writes (or has replaced, after growing one); a slot is written hi word
+    // first and matches only once both words are in, so a lookup can miss a state just inserted, which
+    // only leaves that successor to the next dedupe, and never finds one that is not there.
     pending = !stop && c0 + chunk < count ? expandChunk(c0 + chunk) : null;
-    // assemble while the pool expands the next chunk
+    // dedupe: one task per partition, after the previous chunk's (a partition's table has one writer at a time)
+    deduped = deduped
+      .then(() => Promise.all(visited.parts.map((t, p) => pool.dedupe(slices, p, t.share(), assertMask))))
+      .then((tables) => tables.forEach((t, p) => visited.adopt(p, t)));
     const first = base + c0;
     // the pool compacts the chunk's new states (alongside the next chunk's expansion); the main thread then
-    // appends them after the previous chunk's; the dedupe of the next chunk need not wait for either
-    const compacted = Promise.all(slices.map((sl) => pool.compact(sl)));
+    // appends them after the previous chunk's
+    const compacted = deduped.then(() => Promise.all(slices.map((sl) => pool.compact(sl))));
     assembled = Promise.all([assembled, compacted]).then(() => assemble(run, slices, first, slice, next)).then(() => pool.recycle(slices));
     merged = Math.min(count, c0 + chunk);
     if (stop) {

@@ -1,7 +1,7 @@
 /**
  * Stable, seeded 64-bit fingerprints of packed state vectors, returned as two
  * 32-bit halves. Same value across runs, builds and threads: it depends only on
- * the bytes and the seed. (0,0) is reserved for "empty" in the visited sets.
+ * the bytes and the seed. Neither 32-bit half is 0 ((0,0) is "empty" in the visited sets).
  */
 
 export const FP_SEED = 0x9e3779b9;
@@ -51,7 +51,10 @@ export function fingerprintWords(w: Uint32Array, start: number, words: number, o
   let lo = fmix32(h2);
   hi = (hi + lo) >>> 0;
   lo = (lo + hi) >>> 0;
-  if (hi === 0 && lo === 0) lo = 1;
+  // neither word is 0: (0,0) marks an empty slot, and a slot another thread is writing (one word in)
+  // then never matches a fingerprint (phased.ts reads tables while they are written)
+  if (hi === 0) hi = 1;
+  if (lo === 0) lo = 1;
   out.hi = hi;
   out.lo = lo;
 }
