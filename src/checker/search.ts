@@ -588,15 +588,9 @@ async function mergedLevel(
         nextCount++;
         if (run.stopped || run.full()) break;
       }
-      if (!run.stopped) run.timeUp();
-      run.progress(nextCount);
-      if (ck && !run.stopped) {
-        const t = ck.tick();
-        if (t) await t;
-        if (ck.interrupted()) {
-          interrupted = true;
-          break;
-        }
+      if (await blockDone(run, ck, nextCount)) {
+        interrupted = true;
+        break;
       }
     }
   } finally {
@@ -651,18 +645,22 @@ async function fusedLevel(
     local.expandInto(frontier.subarray(from * n, (from + c) * n), c, base + from, out);
     run.transitions += out.transitions - t0;
     merged = from + c;
-    run.timeUp();
-    run.progress(out.count);
-    if (ck && !run.stopped) {
-      const t = ck.tick();
-      if (t) await t;
-      if (ck.interrupted()) {
-        interrupted = true;
-        break;
-      }
+    if (await blockDone(run, ck, out.count)) {
+      interrupted = true;
+      break;
     }
   }
   return { next: out.next, nextCount: out.count, merged, interrupted };
+}
+
+/** After a block of a level: the time bound, progress, checkpoints; true when a signal interrupted the level. */
+async function blockDone(run: Run, ck: CheckpointHooks | undefined, nextCount: number): Promise<boolean> {
+  if (!run.stopped) run.timeUp();
+  run.progress(nextCount);
+  if (!ck || run.stopped) return false;
+  const t = ck.tick();
+  if (t) await t;
+  return ck.interrupted();
 }
 
 // --- checkpoint hooks (bfs): the run at a level's start, written and restored by src/checker/checkpoint.ts ---
