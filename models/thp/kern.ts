@@ -30,6 +30,20 @@ export interface PropIds {
   pin_ae: number;
 }
 
+/** Kern.entryWritable on the mm record at b of s: for the guards, which run on every state and action. */
+export function entryWritableAt(s: Uint8Array, o: Offsets, b: number, addr: number): boolean {
+  const pmd = s[b + o.PMD];
+  if (pmd === PMD_HUGE) return s[b + o.PMD_WRITE] === 1;
+  if (pmd === PMD_TABLE) return s[b + o.PTE + addr] !== PTE_NONE && ((s[b + o.PTE_WRITE]! >> addr) & 1) === 1;
+  return false;
+}
+
+/** Kern.entryNone on the mm record at b of s. */
+export function entryNoneAt(s: Uint8Array, o: Offsets, b: number, addr: number): boolean {
+  const pmd = s[b + o.PMD];
+  return pmd === PMD_NONE || (pmd === PMD_TABLE && s[b + o.PTE + addr] === PTE_NONE);
+}
+
 export class Kern {
   s!: Uint8Array;
   ctx!: StepContext;
@@ -169,14 +183,10 @@ export class Kern {
     return null;
   }
   entryWritable(p: number, addr: number): boolean {
-    const k = this.pmd(p);
-    if (k === PMD_HUGE) return this.pmdWrite(p);
-    if (k === PMD_TABLE) return this.pte(p, addr) !== PTE_NONE && this.pteWrite(p, addr);
-    return false;
+    return entryWritableAt(this.s, this.o, this.mm(p), addr);
   }
   entryNone(p: number, addr: number): boolean {
-    const k = this.pmd(p);
-    return k === PMD_NONE || (k === PMD_TABLE && this.pte(p, addr) === PTE_NONE);
+    return entryNoneAt(this.s, this.o, this.mm(p), addr);
   }
 
   // ---- struct page: THP folios ----------------------------------------------------------
