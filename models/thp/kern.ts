@@ -30,6 +30,20 @@ export interface PropIds {
   pin_ae: number;
 }
 
+/** Kern.entryWritable on the mm record at b of s: for the guards, which run on every state and action. */
+export function entryWritableAt(s: Uint8Array, o: Offsets, b: number, addr: number): boolean {
+  const pmd = s[b + o.PMD];
+  if (pmd === PMD_HUGE) return s[b + o.PMD_WRITE] === 1;
+  if (pmd === PMD_TABLE) return s[b + o.PTE + addr] !== PTE_NONE && ((s[b + o.PTE_WRITE]! >> addr) & 1) === 1;
+  return false;
+}
+
+/** Kern.entryNone on the mm record at b of s. */
+export function entryNoneAt(s: Uint8Array, o: Offsets, b: number, addr: number): boolean {
+  const pmd = s[b + o.PMD];
+  return pmd === PMD_NONE || (pmd === PMD_TABLE && s[b + o.PTE + addr] === PTE_NONE);
+}
+
 export class Kern {
   s!: Uint8Array;
   ctx!: StepContext;
@@ -39,10 +53,27 @@ export class Kern {
   readonly ALL: number;
   /** a PageRef hot paths fill instead of allocating one; only ever live within one loop iteration */
   readonly scratch: PageRef = { thp: false, idx: 0, sub: 0 };
+  /** the page do_wp_page faults on, and the one newAnonPage returns: reused, so a write fault allocates nothing */
+  readonly faultPage: PageRef = { thp: false, idx: 0, sub: 0 };
+  readonly newPage: PageRef = { thp: false, idx: 0, sub: 0 };
+
+  // record bases and strides as own fields: one load each instead of two through `o` (every accessor uses one)
+  private readonly mmAt: number;
+  private readonly mmStride: number;
+  private readonly thpAt: number;
+  private readonly thpStride: number;
+  private readonly smallAt: number;
+  private readonly smallStride: number;
 
   constructor(readonly c: ThpConfig, readonly o: Offsets, readonly P: PropIds) {
     this.N = c.subpages;
     this.ALL = (1 << c.subpages) - 1;
+    this.mmAt = o.mm;
+    this.mmStride = o.mmStride;
+    this.thpAt = o.thp;
+    this.thpStride = o.thpStride;
+    this.smallAt = o.small;
+    this.smallStride = o.smallStride;
   }
 
   cover(point: number): void {
@@ -56,7 +87,7 @@ export class Kern {
 
   // ---- mm_struct / VMA / page tables -------------------------------------------------
   mm(p: number): number {
-    return this.o.mm + p * this.o.mmStride;
+    return this.mmAt + p * this.mmStride;
   }
   mmState(p: number): number {
     return this.s[this.mm(p) + this.o.MM_STATE]!;
@@ -152,19 +183,15 @@ export class Kern {
     return null;
   }
   entryWritable(p: number, addr: number): boolean {
-    const k = this.pmd(p);
-    if (k === PMD_HUGE) return this.pmdWrite(p);
-    if (k === PMD_TABLE) return this.pte(p, addr) !== PTE_NONE && this.pteWrite(p, addr);
-    return false;
+    return entryWritableAt(this.s, this.o, this.mm(p), addr);
   }
   entryNone(p: number, addr: number): boolean {
-    const k = this.pmd(p);
-    return k === PMD_NONE || (k === PMD_TABLE && this.pte(p, addr) === PTE_NONE);
+    return entryNoneAt(this.s, this.o, this.mm(p), addr);
   }
 
   // ---- struct page: THP folios ----------------------------------------------------------
   F(f: number): number {
-    return this.o.thp + f * this.o.thpStride;
+    return this.thpAt + f * this.thpStride;
   }
   page_count(f: number): number {
     return this.s[this.F(f) + this.o.REF]!;
@@ -184,6 +211,14 @@ export class Kern {
   setMapcountRaw(f: number, i: number, v: number): void {
     if (v < -1) return this.bug();
     this.s[this.F(f) + this.o.MAPCOUNT + i] = v + 1;
+  }
+  /** setMapcountRaw(f, i, mapcount_raw(f, i) + d), computing the offset once; returns the new raw value */
+  mapcountAdd(f: number, i: number, d: number): number {
+    const o = this.F(f) + this.o.MAPCOUNT + i;
+    const v = this.s[o]! + d;
+    if (v < 0) this.bug();
+    else this.s[o] = v;
+    return v - 1;
   }
   PageDoubleMap(f: number): boolean {
     return this.o.DOUBLE_MAP >= 0 && this.s[this.F(f) + this.o.DOUBLE_MAP] === 1;
@@ -228,7 +263,7 @@ export class Kern {
 
   // ---- small pages ---------------------------------------------------------------------------
   S(k: number): number {
-    return this.o.small + k * this.o.smallStride;
+    return this.smallAt + k * this.smallStride;
   }
   smallRef(k: number): number {
     return this.s[this.S(k) + this.o.S_REF]!;
@@ -239,6 +274,13 @@ export class Kern {
   setSmallMapRaw(k: number, v: number): void {
     if (v < -1) return this.bug();
     this.s[this.S(k) + this.o.S_MAPCOUNT] = v + 1;
+  }
+  /** setSmallMapRaw(k, smallMapRaw(k) + d), computing the offset once */
+  smallMapAdd(k: number, d: number): void {
+    const o = this.S(k) + this.o.S_MAPCOUNT;
+    const v = this.s[o]! + d;
+    if (v < 0) return this.bug();
+    this.s[o] = v;
   }
   smallMapping(k: number): number {
     return this.o.S_MAPPING < 0 ? 0 : this.s[this.S(k) + this.o.S_MAPPING]!;
@@ -265,17 +307,19 @@ export class Kern {
   }
   /** put_page(): drop a reference; the last one frees the page (its record returns to all-zero) */
   put_page(pg: PageRef): void {
-    const base = pg.thp ? this.F(pg.idx) : this.S(pg.idx);
-    const o = base + (pg.thp ? this.o.REF : this.o.S_REF);
-    if (this.s[o] === 0) return this.bug();
-    this.s[o] = this.s[o]! - 1;
-    if (this.s[o] !== 0) return;
+    const s = this.s;
+    const thp = pg.thp;
+    const base = thp ? this.F(pg.idx) : this.S(pg.idx);
+    const o = base + (thp ? this.o.REF : this.o.S_REF);
+    const v = s[o]!;
+    if (v === 0) return this.bug();
+    s[o] = v - 1;
+    if (v !== 1) return;
     // free: the record returns to all-zero (page->mapping = NULL in free_pages_prepare); the thp-core
     // profile keeps a freed THP's mapping, as thp_core.pml does, so its counts compare with SPIN's
     // (loops, not TypedArray.fill: a builtin call costs more than clearing a few bytes)
-    const s = this.s;
-    const end = base + (pg.thp ? this.o.thpStride : this.o.smallStride);
-    const keep = pg.thp && this.c.keepFreedMapping ? base + this.o.MAPPING : -1;
+    const end = base + (thp ? this.o.thpStride : this.o.smallStride);
+    const keep = thp && this.c.keepFreedMapping ? base + this.o.MAPPING : -1;
     for (let i = base; i < end; i++) if (i !== keep) s[i] = 0;
   }
   pinAdd(pg: PageRef, d: number): void {

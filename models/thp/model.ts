@@ -9,7 +9,7 @@ import type { ActionInfo, Model, StepContext } from '../../src/model.js';
 import { isStateProperty } from '../../src/property.js';
 import { coverPointNames } from './coverage.js';
 import type { ThpConfig } from './config.js';
-import { Kern, type PropIds } from './kern.js';
+import { entryNoneAt, entryWritableAt, Kern, type PropIds } from './kern.js';
 import { exit_mmap } from './kernel/exit.js';
 import { dup_mmap } from './kernel/fork.js';
 import { buildLayout, stepInFlight, KVM_IDLE, KVM_PFN_HELD, KVM_SEQ_READ, MAPPING_FILE, MM_ALIVE, MM_UNUSED, PMD_HUGE, PMD_TABLE, TOKEN_NONE } from './layout.js';
@@ -235,12 +235,10 @@ export function createThpModel(c: ThpConfig): Model {
     switch (code) {
       case READ:
         if (((vma >> act.arg) & 1) === 0) return false;
-        kr.s = s;
-        return tokens || kr.entryNone(p, act.arg);
+        return tokens || entryNoneAt(s, o, b, act.arg);
       case WRITE:
         if ((((vma & s[b + VMA_WRITE]!) >> act.arg) & 1) === 0) return false;
-        kr.s = s;
-        return tokens || !kr.entryWritable(p, act.arg);
+        return tokens || !entryWritableAt(s, o, b, act.arg);
       case FORK:
         for (let q = 0; q < procs; q++) if (s[o.mm + q * o.mmStride + MM_STATE] === MM_UNUSED) return true;
         return false;

@@ -7,19 +7,36 @@
 import type { Property } from '../../src/property.js';
 import { hasGup, hasPin, type ThpConfig } from './config.js';
 import type { Kern } from './kern.js';
-import { hasAnonExclusive, stepInFlight, KVM_PFN_HELD, ZERO_PAGE_ID, MM_ALIVE, PMD_HUGE, PMD_TABLE, PTE_NONE, REF_LONGTERM, ZERO_PTE } from './layout.js';
+import { hasAnonExclusive, stepInFlight, KVM_PFN_HELD, MAPPING_FILE, ZERO_PAGE_ID, MM_ALIVE, PMD_HUGE, PMD_TABLE, PTE_NONE, REF_LONGTERM, ZERO_PTE } from './layout.js';
 import { SHMEM_FOLIO } from './mm/shmem.js';
 import { hostPageId } from './virt/kvm/kvm_main.js';
 
-/** Ground truth counted from the page tables and reference slots. */
+/**
+ * Ground truth counted from the page tables and reference slots. The one walk
+ * over the page tables also finds the first mm that breaks each per-mm
+ * invariant (rss, deposit, rmap), so those properties walk nothing themselves.
+ */
 class Census {
   pmdMaps: Int32Array;
   pteMaps: Int32Array; // f*N + i
   smallMaps: Int32Array;
+  /** mms mapping folio f by a PMD or any PTE */
+  mms: Int32Array;
   thpRefs: Int32Array;
   thpPins: Int32Array;
   smallRefs: Int32Array;
   smallPins: Int32Array;
+  /** first mm whose rss counter is not the number of pages it maps (rssMapped), -1 if none */
+  rssBad = -1;
+  rssMapped = 0;
+  /** first mm whose deposit does not match its anon huge PMD, -1 if none */
+  depositBad = -1;
+  /** first live mm mapping a page whose anon_vma is not on its chain, -1 if none; at subpage rmapBadAt (-1: its huge PMD) */
+  rmapBad = -1;
+  rmapBadAt = -1;
+  /** first small page whose _mapcount / _refcount (or pins) disagree with the count, -1 if none */
+  smallMapBad = -1;
+  smallRefBad = -1;
   /** all counts, the mapping counts first: views into it, cleared by one loop (a fill() per array costs more) */
   private readonly all: Int32Array;
   /** how much of `all` a state can change: without references, KVM or a page cache the rest stays 0 */
@@ -28,13 +45,14 @@ class Census {
     const c = k.c;
     const T = c.thps;
     const S = c.smalls;
-    const maps = T + T * c.subpages + S;
+    const maps = T + T * c.subpages + S + T;
     this.all = new Int32Array(maps + 2 * T + 2 * S);
     let at = 0;
     const view = (n: number) => this.all.subarray(at, (at += n));
     this.pmdMaps = view(T);
     this.pteMaps = view(T * c.subpages);
     this.smallMaps = view(S);
+    this.mms = view(T);
     this.thpRefs = view(T);
     this.thpPins = view(T);
     this.smallRefs = view(S);
@@ -57,22 +75,81 @@ class Census {
     const N = k.N;
     const T = k.c.thps;
     const o = k.o;
+    const { PMD, PMD_FOLIO, PTE, MM_STATE, ANON_VMA_CHAIN, RSS_ANON, DEPOSIT, mmStride, thpStride, smallStride } = o;
+    const smallRmap = k.c.smallRmap;
     const pmdMaps = this.pmdMaps;
     const pteMaps = this.pteMaps;
     const smallMaps = this.smallMaps;
+    const mms = this.mms;
+    this.rssBad = this.depositBad = this.rmapBad = this.rmapBadAt = -1;
+    // page->mapping of folio f / small page q (0 = NULL, else anon_vma node + 1, or the file)
+    const fMapping = o.thp + o.MAPPING;
+    const qMapping = o.small + o.S_MAPPING;
     for (let p = 0; p < k.c.procs; p++) {
-      const b = o.mm + p * o.mmStride;
-      const pmd = s[b + o.PMD];
-      if (pmd === PMD_HUGE) pmdMaps[s[b + o.PMD_FOLIO]!]!++;
-      else if (pmd === PMD_TABLE)
+      const b = o.mm + p * mmStride;
+      const pmd = s[b + PMD];
+      // rmap: only a live mm's mappings must be on its chain (onChain)
+      const alive = s[b + MM_STATE] === MM_ALIVE;
+      const chain = s[b + ANON_VMA_CHAIN]!;
+      let mapped = 0;
+      let folios = 0;
+      let anonPmd = false;
+      if (pmd === PMD_HUGE) {
+        const f = s[b + PMD_FOLIO]!;
+        pmdMaps[f]!++;
+        mapped = N;
+        folios = 1 << f;
+        const m = s[fMapping + f * thpStride]!;
+        anonPmd = m !== MAPPING_FILE;
+        if (anonPmd && alive && this.rmapBad < 0 && !onChain(chain, m)) this.rmapBad = p;
+      } else if (pmd === PMD_TABLE)
         for (let i = 0; i < N; i++) {
-          const v = s[b + o.PTE + i]!;
+          const v = s[b + PTE + i]!;
           if (v === PTE_NONE || v === ZERO_PTE) continue;
-          if (v <= T) pteMaps[(v - 1) * N + i]!++;
-          else smallMaps[v - 1 - T]!++;
+          mapped++;
+          let m: number;
+          if (v <= T) {
+            pteMaps[(v - 1) * N + i]!++;
+            folios |= 1 << (v - 1);
+            m = s[fMapping + (v - 1) * thpStride]!;
+            if (m === MAPPING_FILE) continue; // file pages are found through i_mmap
+          } else {
+            smallMaps[v - 1 - T]!++;
+            if (!smallRmap) continue;
+            m = s[qMapping + (v - 1 - T) * smallStride]!;
+          }
+          if (alive && this.rmapBad < 0 && !onChain(chain, m)) {
+            this.rmapBad = p;
+            this.rmapBadAt = i;
+          }
         }
+      if (this.rssBad < 0 && s[b + RSS_ANON] !== mapped) {
+        this.rssBad = p;
+        this.rssMapped = mapped;
+      }
+      if (this.depositBad < 0 && s[b + DEPOSIT] !== (anonPmd ? 1 : 0)) this.depositBad = p;
+      for (let f = 0; folios !== 0; f++, folios >>= 1) if (folios & 1) mms[f]!++;
     }
-    if (this.used === pmdMaps.length + pteMaps.length + smallMaps.length) return this;
+    if (this.used !== pmdMaps.length + pteMaps.length + smallMaps.length + mms.length) this.countRefs(s);
+    // the small pages' mapcount and refcount accounting in one pass over the slots (stored _mapcount = raw + 1)
+    const { small, S_REF, S_MAPCOUNT, S_PINCOUNT } = o;
+    const { smallRefs, smallPins } = this;
+    this.smallMapBad = this.smallRefBad = -1;
+    for (let q = 0; q < k.c.smalls; q++) {
+      const b = small + q * smallStride;
+      const ref = s[b + S_REF]!;
+      const maps = smallMaps[q]!;
+      if (this.smallMapBad < 0 && (ref === 0 ? maps > 0 : s[b + S_MAPCOUNT] !== maps)) this.smallMapBad = q;
+      if (this.smallRefBad < 0 && (ref !== maps + smallRefs[q]! || (S_PINCOUNT >= 0 && s[b + S_PINCOUNT] !== smallPins[q]!))) this.smallRefBad = q;
+    }
+    return this;
+  }
+
+  /** The references that are not mappings: GUP slots, KVM's in-flight fault, the page cache. */
+  private countRefs(s: Uint8Array): void {
+    const k = this.k;
+    const o = k.o;
+    const N = k.N;
     if (o.KVM_FAULT >= 0 && s[o.KVM_FAULT] === KVM_PFN_HELD && s[o.KVM_PFN] !== ZERO_PAGE_ID) {
       const pg = k.pageOfId(s[o.KVM_PFN]!);
       if (pg.thp) this.thpRefs[pg.idx]!++;
@@ -92,9 +169,11 @@ class Census {
         this.smallPins[pg.idx]! += pin;
       }
     }
-    return this;
   }
 }
+
+/** m (page->mapping: anon_vma node + 1, 0 = NULL) is on the anon_vma chain `chain` */
+const onChain = (chain: number, m: number) => m !== 0 && ((chain >> (m - 1)) & 1) === 1;
 
 /** The THP model's properties, and the hook that counts once per evaluated state. */
 export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepare: (s: Uint8Array) => void } {
@@ -109,8 +188,11 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
   const gup = hasGup(c.ops);
   const pins = hasPin(c.ops);
   // invariants hold in quiescent states: not while a stepwise split or PMD COW is half done (spec §7)
-  const st = (name: string, description: string, why0: (s: Uint8Array) => string | null, cover?: string): Property => {
-    const why = c.stepwise ? (s: Uint8Array) => (stepInFlight(c, k.o, s) ? null : why0(s)) : why0;
+  // `ok` is why0(s) === null, spelled out per property: a check shared by all of them would call its why0
+  // through one megamorphic call site, for every state
+  const st = (name: string, description: string, why0: (s: Uint8Array) => string | null, ok: (s: Uint8Array) => boolean, cover?: string): Property => {
+    if (!c.stepwise) return { name, kind: 'always', description, cover, check: ok, explain: why0 };
+    const why = (s: Uint8Array) => (stepInFlight(c, k.o, s) ? null : why0(s));
     return { name, kind: 'always', description, cover, check: (s: Uint8Array) => why(s) === null, explain: why };
   };
   const node = (m: number) => (m === 0 ? 'NULL' : `av${m - 1}`);
@@ -118,93 +200,79 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
   const pageName = (pg: { thp: boolean; idx: number; sub: number }) => (pg.thp ? `F${pg.idx}[${pg.sub}]` : `S${pg.idx}`);
   const cover = (name: string, description: string, check: (s: Uint8Array) => boolean): Property => ({ name, kind: 'sometimes', description, check });
 
+  // mapcount and refcount run for every state: they read the vector through hoisted offsets (stored
+  // counters are raw + 1), and the kernel-named accessors only to word a finding
+  const { thp, thpStride, REF, COMPOUND_MAPCOUNT, MAPCOUNT, DOUBLE_MAP, NR_PAGES_MAPPED, MAPPING } = k.o;
   const mapcountOk = (s: Uint8Array): string | null => {
     const t = census.take(s);
+    const { pmdMaps, pteMaps } = t;
     for (let f = 0; f < c.thps; f++) {
-      if (k.page_count(f) === 0) {
-        if (t.pmdMaps[f]! > 0) return `a PMD maps freed folio F${f}`;
-        for (let i = 0; i < N; i++) if (t.pteMaps[f * N + i]! > 0) return `a PTE maps subpage ${i} of freed folio F${f}`;
+      const F = thp + f * thpStride;
+      if (s[F + REF] === 0) {
+        if (pmdMaps[f]! > 0) return `a PMD maps freed folio F${f}`;
+        for (let i = 0; i < N; i++) if (pteMaps[f * N + i]! > 0) return `a PTE maps subpage ${i} of freed folio F${f}`;
         continue;
       }
-      const pmd = t.pmdMaps[f]!;
-      const file = k.isFile(f);
+      const pmd = pmdMaps[f]!;
+      const file = s[F + MAPPING] === MAPPING_FILE;
       // anon: PageDoubleMap adds 1 to every subpage; file (4.8-6.1): every PMD map is in every _mapcount, PageDoubleMap adds nothing
-      const d = file ? 0 : k.PageDoubleMap(f) ? 1 : 0;
+      const d = file ? 0 : DOUBLE_MAP >= 0 && s[F + DOUBLE_MAP] === 1 ? 1 : 0;
       const perPmd = file && dm ? pmd : 0;
-      if (k.compound_mapcount_raw(f) !== pmd - 1) return `F${f}.compound_mapcount = ${k.compound_mapcount_raw(f)}, but ${pmd} PMDs map it (expected ${pmd - 1})`;
+      if (s[F + COMPOUND_MAPCOUNT] !== pmd) return `F${f}.compound_mapcount = ${k.compound_mapcount_raw(f)}, but ${pmd} PMDs map it (expected ${pmd - 1})`;
       if (d && pmd < 1) return `F${f} has PageDoubleMap set but no PMD maps it`;
       let mapped = 0;
       for (let i = 0; i < N; i++) {
-        const pte = t.pteMaps[f * N + i]!;
+        const pte = pteMaps[f * N + i]!;
         if (pte > 0) mapped++;
         const want = pte + d + perPmd - 1;
-        if (k.mapcount_raw(f, i) !== want) return `F${f}._mapcount[${i}] = ${k.mapcount_raw(f, i)}, but ${pte} PTEs map subpage ${i}${d ? ' and PageDoubleMap adds 1' : ''}${perPmd ? ` and ${pmd} PMD maps count on every subpage of a file THP` : ''} (expected ${want})`;
+        if (s[F + MAPCOUNT + i]! - 1 !== want) return `F${f}._mapcount[${i}] = ${k.mapcount_raw(f, i)}, but ${pte} PTEs map subpage ${i}${d ? ' and PageDoubleMap adds 1' : ''}${perPmd ? ` and ${pmd} PMD maps count on every subpage of a file THP` : ''} (expected ${want})`;
       }
-      if (!dm && k.s[k.F(f) + k.o.NR_PAGES_MAPPED] !== mapped) return `F${f}._nr_pages_mapped = ${k.s[k.F(f) + k.o.NR_PAGES_MAPPED]}, but ${mapped} subpages are PTE-mapped`;
+      if (!dm && s[F + NR_PAGES_MAPPED] !== mapped) return `F${f}._nr_pages_mapped = ${s[F + NR_PAGES_MAPPED]}, but ${mapped} subpages are PTE-mapped`;
     }
-    for (let q = 0; q < c.smalls; q++) {
-      if (k.smallRef(q) === 0 && t.smallMaps[q]! > 0) return `a PTE maps freed page S${q}`;
-      if (k.smallRef(q) > 0 && k.smallMapRaw(q) !== t.smallMaps[q]! - 1) return `S${q}._mapcount = ${k.smallMapRaw(q)}, but ${t.smallMaps[q]} PTEs map it`;
-    }
-    return null;
+    const q = t.smallMapBad;
+    if (q < 0) return null;
+    if (k.smallRef(q) === 0) return `a PTE maps freed page S${q}`;
+    return `S${q}._mapcount = ${k.smallMapRaw(q)}, but ${t.smallMaps[q]} PTEs map it`;
   };
 
   const refcountOk = (s: Uint8Array): string | null => {
     const t = census.take(s);
+    const { pmdMaps, pteMaps, thpRefs } = t;
     for (let f = 0; f < c.thps; f++) {
-      let maps = t.pmdMaps[f]!;
-      for (let i = 0; i < N; i++) maps += t.pteMaps[f * N + i]!;
-      if (k.page_count(f) !== maps + t.thpRefs[f]!) return `F${f}._refcount = ${k.page_count(f)}, but it has ${maps} mappings and ${t.thpRefs[f]} other references (GUP, KVM, page cache)`;
+      let maps = pmdMaps[f]!;
+      for (let i = 0; i < N; i++) maps += pteMaps[f * N + i]!;
+      if (s[thp + f * thpStride + REF] !== maps + thpRefs[f]!) return `F${f}._refcount = ${k.page_count(f)}, but it has ${maps} mappings and ${thpRefs[f]} other references (GUP, KVM, page cache)`;
       if (k.o.PINCOUNT >= 0 && k.pincount(f) !== t.thpPins[f]!) return `F${f}._pincount = ${k.pincount(f)}, but ${t.thpPins[f]} pins are held`;
     }
-    for (let q = 0; q < c.smalls; q++) {
-      if (k.smallRef(q) !== t.smallMaps[q]! + t.smallRefs[q]!) return `S${q}._refcount = ${k.smallRef(q)}, but it has ${t.smallMaps[q]} mappings and ${t.smallRefs[q]} GUP references`;
-      if (k.o.S_PINCOUNT >= 0 && k.s[k.S(q) + k.o.S_PINCOUNT] !== t.smallPins[q]!) return `S${q} pin count ${k.s[k.S(q) + k.o.S_PINCOUNT]}, but ${t.smallPins[q]} pins are held`;
-    }
-    return null;
+    const q = t.smallRefBad;
+    if (q < 0) return null;
+    if (k.smallRef(q) !== t.smallMaps[q]! + t.smallRefs[q]!) return `S${q}._refcount = ${k.smallRef(q)}, but it has ${t.smallMaps[q]} mappings and ${t.smallRefs[q]} GUP references`;
+    return `S${q} pin count ${k.s[k.S(q) + k.o.S_PINCOUNT]}, but ${t.smallPins[q]} pins are held`;
   };
 
   const rssName = c.shmem ? 'rss[MM_SHMEMPAGES]' : 'rss[MM_ANONPAGES]';
+  // rss, rmap and deposit: the census walk found the first offending mm; only the message is made here
   const rssOk = (s: Uint8Array): string | null => {
-    k.s = s;
-    for (let p = 0; p < c.procs; p++) {
-      let n = 0;
-      if (k.pmd(p) === PMD_HUGE) n = N;
-      else if (k.pmd(p) === PMD_TABLE) for (let i = 0; i < N; i++) if (k.pte(p, i) !== PTE_NONE && k.pte(p, i) !== ZERO_PTE) n++;
-      if (k.s[k.mm(p) + k.o.RSS_ANON] !== n) return `mm${p} ${rssName} = ${k.s[k.mm(p) + k.o.RSS_ANON]}, but it maps ${n} ${c.shmem ? 'shmem' : 'anon'} pages`;
-    }
-    return null;
+    const p = census.take(s).rssBad;
+    if (p < 0) return null;
+    return `mm${p} ${rssName} = ${k.s[k.mm(p) + k.o.RSS_ANON]}, but it maps ${census.rssMapped} ${c.shmem ? 'shmem' : 'anon'} pages`;
   };
 
-  const onChain = (chain: number, m: number) => m !== 0 && ((chain >> (m - 1)) & 1) === 1;
   const rmapOk = (s: Uint8Array): string | null => {
-    k.s = s;
-    for (let p = 0; p < c.procs; p++) {
-      if (k.mmState(p) !== MM_ALIVE) continue;
-      const chain = k.chain(p);
-      if (k.pmd(p) === PMD_HUGE && !k.isFile(k.pmdFolio(p)) && !onChain(chain, k.mapping(k.pmdFolio(p)))) return `mm${p} maps F${k.pmdFolio(p)} by a huge PMD, but F${k.pmdFolio(p)}.mapping = ${node(k.mapping(k.pmdFolio(p)))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks miss mm${p}`;
-      if (k.pmd(p) === PMD_TABLE)
-        for (let i = 0; i < N; i++) {
-          // on the PTE value, not a PageRef (this runs for every state): 1..thps a THP subpage, above a small page
-          const v = k.pte(p, i);
-          if (v === PTE_NONE || v === ZERO_PTE) continue;
-          const thp = v <= c.thps;
-          if ((!thp && !c.smallRmap) || (thp && k.isFile(v - 1))) continue; // file pages are found through i_mmap
-          if (onChain(chain, thp ? k.mapping(v - 1) : k.smallMapping(v - 1 - c.thps))) continue;
-          const pg = k.pageOfPte(v, i)!;
-          return `mm${p} maps ${pageName(pg)} at subpage ${i}, but its mapping = ${node(k.anonMapping(pg))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks (migration, reclaim, split) miss mm${p}`;
-        }
-    }
-    return null;
+    const p = census.take(s).rmapBad;
+    if (p < 0) return null;
+    const chain = k.chain(p);
+    const i = census.rmapBadAt;
+    if (i < 0) return `mm${p} maps F${k.pmdFolio(p)} by a huge PMD, but F${k.pmdFolio(p)}.mapping = ${node(k.mapping(k.pmdFolio(p)))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks miss mm${p}`;
+    const pg = k.pageOfPte(k.pte(p, i), i)!;
+    return `mm${p} maps ${pageName(pg)} at subpage ${i}, but its mapping = ${node(k.anonMapping(pg))} is not on mm${p}'s anon_vma chain ${chainName(chain)}: rmap walks (migration, reclaim, split) miss mm${p}`;
   };
 
   const depositOk = (s: Uint8Array): string | null => {
-    k.s = s;
-    for (let p = 0; p < c.procs; p++) {
-      const anonPmd = k.pmd(p) === PMD_HUGE && !k.isFile(k.pmdFolio(p));
-      if (k.s[k.mm(p) + k.o.DEPOSIT] !== (anonPmd ? 1 : 0)) return `mm${p} has ${k.s[k.mm(p) + k.o.DEPOSIT]} deposited tables with ${anonPmd ? 'one anon huge PMD' : 'no anon huge PMD'}`;
-    }
-    return null;
+    const p = census.take(s).depositBad;
+    if (p < 0) return null;
+    const anonPmd = k.pmd(p) === PMD_HUGE && !k.isFile(k.pmdFolio(p));
+    return `mm${p} has ${k.s[k.mm(p) + k.o.DEPOSIT]} deposited tables with ${anonPmd ? 'one anon huge PMD' : 'no anon huge PMD'}`;
   };
 
   const aeOk = (s: Uint8Array): string | null => {
@@ -255,18 +323,8 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
   // the covers' predicates, made once (not a closure per state)
   const pmdMapped = (f: number, t: Census) => t.pmdMaps[f]! > 0;
   const pteMapped = (f: number, t: Census) => ptes(t, f) > 0;
-  const shared = (f: number) => mmsMapping(k.s, f) >= 2; // k.s: anyThp's census.take set it
-  const doubleMapped = (f: number) => k.PageDoubleMap(f);
-  const mmsMapping = (s: Uint8Array, f: number): number => {
-    k.s = s;
-    let n = 0;
-    for (let p = 0; p < c.procs; p++) {
-      let m = k.pmd(p) === PMD_HUGE && k.pmdFolio(p) === f;
-      if (k.pmd(p) === PMD_TABLE) for (let i = 0; i < N; i++) if (k.pte(p, i) === 1 + f) m = true;
-      if (m) n++;
-    }
-    return n;
-  };
+  const shared = (f: number, t: Census) => t.mms[f]! >= 2;
+  const doubleMapped = (f: number) => k.PageDoubleMap(f); // k.s: anyThp's census.take set it
 
   const list: Property[] = [
     st('mapcount-accounting', c.shmem && dm
@@ -274,16 +332,16 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
       : dm
       ? 'compound_mapcount = PMD maps - 1; _mapcount[i] = PTE maps of i + PageDoubleMap - 1; PageDoubleMap only while PMD-mapped; small _mapcount = maps - 1'
       : '_entire_mapcount = PMD maps - 1; _mapcount[i] = PTE maps of i - 1; _nr_pages_mapped = PTE-mapped subpages; small _mapcount = maps - 1',
-      mapcountOk, 'thp-pte-mapped'),
-    st('refcount-accounting', `every page's _refcount = its PMD and PTE mappings + GUP references held on it${c.kvm ? ' + the page KVM\'s in-flight fault holds' : ''}${c.shmem ? ' + the page cache\'s N' : ''} (and _pincount = pins); no mapping of a freed page`, refcountOk, 'thp-pte-mapped'),
-    st('rss-accounting', `each mm's ${c.shmem ? 'MM_SHMEMPAGES' : 'MM_ANONPAGES'} = N per huge PMD + its ${c.shmem ? 'shmem' : 'anon'} PTEs`, rssOk, 'thp-pte-mapped'),
-    st('rmap-integrity', 'every mm mapping a page has the page\'s anon_vma (page->mapping) in its VMA\'s anon_vma chain, so rmap walks find it', rmapOk, 'thp-shared'),
-    st('deposit', 'every anon huge PMD has exactly one deposited page table, and no deposit outlives its PMD', depositOk, 'thp-pmd-mapped'),
+      mapcountOk, (s) => mapcountOk(s) === null, 'thp-pte-mapped'),
+    st('refcount-accounting', `every page's _refcount = its PMD and PTE mappings + GUP references held on it${c.kvm ? ' + the page KVM\'s in-flight fault holds' : ''}${c.shmem ? ' + the page cache\'s N' : ''} (and _pincount = pins); no mapping of a freed page`, refcountOk, (s) => refcountOk(s) === null, 'thp-pte-mapped'),
+    st('rss-accounting', `each mm's ${c.shmem ? 'MM_SHMEMPAGES' : 'MM_ANONPAGES'} = N per huge PMD + its ${c.shmem ? 'shmem' : 'anon'} PTEs`, rssOk, (s) => rssOk(s) === null, 'thp-pte-mapped'),
+    st('rmap-integrity', 'every mm mapping a page has the page\'s anon_vma (page->mapping) in its VMA\'s anon_vma chain, so rmap walks find it', rmapOk, (s) => rmapOk(s) === null, 'thp-shared'),
+    st('deposit', 'every anon huge PMD has exactly one deposited page table, and no deposit outlives its PMD', depositOk, (s) => depositOk(s) === null, 'thp-pmd-mapped'),
   ];
   if (ae)
-    list.push(st('anon-exclusive', 'a writable anon entry has PageAnonExclusive; an exclusive page (the head, while PMD-mapped) is mapped at most once (zap leaves the bit on an unmapped subpage)', aeOk, 'thp-subpage-exclusive'));
+    list.push(st('anon-exclusive', 'a writable anon entry has PageAnonExclusive; an exclusive page (the head, while PMD-mapped) is mapped at most once (zap leaves the bit on an unmapped subpage)', aeOk, (s) => aeOk(s) === null, 'thp-subpage-exclusive'));
   if (pins)
-    list.push(st('pin-coherence', 'while an mm holds a long-term GUP reference taken through its own mapping and has not unmapped that address, the mapping still maps the referenced page', pinOk, 'longterm-pin-held'));
+    list.push(st('pin-coherence', 'while an mm holds a long-term GUP reference taken through its own mapping and has not unmapped that address, the mapping still maps the referenced page', pinOk, (s) => pinOk(s) === null, 'longterm-pin-held'));
   list.push(
     ...(c.shmem ? [] : [{ name: 'cow-no-steal', kind: 'action' as const, description: 'a write fault that reuses a page (a PMD: the folio) does so only when no other mm maps it and no other mm holds a GUP reference on it', cover: 'cow-reuse-thp-subpage' }]),
   );
@@ -322,7 +380,7 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
       return null;
     };
     list.splice(list.findIndex((x) => x.name === 'vm-bug-on'), 0,
-      st('ept-coherence', 'every EPT leaf maps each gfn it covers to the page mm0 maps at hva(gfn), and a writable leaf only over a writable host entry', eptOk, 'ept-huge-reachable'));
+      st('ept-coherence', 'every EPT leaf maps each gfn it covers to the page mm0 maps at hva(gfn), and a writable leaf only over a writable host entry', eptOk, (s) => eptOk(s) === null, 'ept-huge-reachable'));
     list.push(cover('ept-huge-reachable', 'a 2M EPT leaf maps a THP that mm0 maps by a huge PMD', (s) => {
       k.s = s;
       const huge = s[o.EPT_HUGE]!;

@@ -201,7 +201,8 @@ export function __split_huge_pmd(k: Kern, p: number): void {
  * (5.19+: every subpage inherits the head's PageAnonExclusive), _mapcount[i] + 1.
  */
 function split_step1(k: Kern, p: number, f: number, write: boolean): void {
-  for (let i = 0; i < k.N - 1; i++) k.get_page({ thp: true, idx: f, sub: 0 });
+  const head: PageRef = { thp: true, idx: f, sub: 0 };
+  for (let i = 0; i < k.N - 1; i++) k.get_page(head);
   k.deposit(p, -1);
   k.setPmd(p, PMD_TABLE);
   const ae = k.aeThp(f, 0);

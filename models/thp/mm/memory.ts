@@ -81,7 +81,8 @@ export function do_wp_page(k: Kern, p: number, addr: number, unshare = false): F
     k.cover(CV.do_wp_page_copy_the_zero_page);
     return wp_page_copy(k, p, addr, null, unshare) ? 'done' : 'blocked';
   }
-  const pg = k.pageOfPte(e, addr)!;
+  const pg = k.faultPage;
+  k.pageOfPteInto(e, addr, pg);
   const rule = k.c.flags.reuse;
   let reuse = false;
   let move = false;
@@ -135,11 +136,15 @@ export function wp_page_copy(k: Kern, p: number, addr: number, old: PageRef | nu
 /**
  * Harness for alloc_page + page_add_new_anon_rmap: a new small anon page of mm
  * p holding `data`, with its one reference (null when the pool is full).
+ * The PageRef is k.newPage, valid until the next call.
  */
 export function newAnonPage(k: Kern, p: number, data: number): PageRef | null {
   const s = k.allocSmall();
   if (s < 0) return null;
-  const pg: PageRef = { thp: false, idx: s, sub: 0 };
+  const pg = k.newPage;
+  pg.thp = false;
+  pg.idx = s;
+  pg.sub = 0;
   k.get_page(pg);
   page_add_new_anon_rmap_small(k, s, p);
   k.setContent(pg, data);
@@ -152,14 +157,24 @@ export function newAnonPage(k: Kern, p: number, data: number): PageRef | null {
  * another mm holds it.
  */
 export function checkNoSteal(k: Kern, p: number, pg: PageRef, wholeFolio: boolean): void {
-  const same = (x: PageRef | null) => x !== null && (wholeFolio ? k.sameFolio(x, pg) : k.samePage(x, pg));
+  // compared as PTE values and page ids (no PageRef decoded): a PTE value names the folio or small page,
+  // its index the subpage; a page id names the page, (id - 1) / N the folio
+  const v = k.pteOf(pg);
+  const anySub = wholeFolio || !pg.thp;
   for (let q = 0; q < k.c.procs; q++) {
     if (q === p || k.mmState(q) === 0) continue;
     const pmd = k.pmd(q);
     if (pmd === PMD_HUGE && pg.thp && k.pmdFolio(q) === pg.idx) return k.ctx.fail(k.P.cow_no_steal);
-    if (pmd === PMD_TABLE) for (let i = 0; i < k.N; i++) if (same(k.pageOfPte(k.pte(q, i), i))) return k.ctx.fail(k.P.cow_no_steal);
+    if (pmd === PMD_TABLE) for (let i = 0; i < k.N; i++) if (k.pte(q, i) === v && (anySub || i === pg.sub)) return k.ctx.fail(k.P.cow_no_steal);
   }
-  for (let g = 0; g < k.o.R; g++) if (k.refUsed(g) && k.refMm(g) !== p && same(k.refPage(g))) return k.ctx.fail(k.P.cow_no_steal);
+  if (k.o.R === 0) return;
+  const id = k.pageId(pg);
+  const folioIds = wholeFolio && pg.thp; // ids 1 + idx*N .. idx*N + N
+  for (let g = 0; g < k.o.R; g++) {
+    if (!k.refUsed(g) || k.refMm(g) === p) continue;
+    const r = k.s[k.G(g) + k.o.R_PAGE]!;
+    if (folioIds ? r >= 1 + pg.idx * k.N && r <= (pg.idx + 1) * k.N : r === id) return k.ctx.fail(k.P.cow_no_steal);
+  }
 }
 
 /**
@@ -206,19 +221,25 @@ export function copy_present_pte(k: Kern, parent: number, child: number, i: numb
  * Abstracted: TLB gather batching (the frees happen in the same step).
  */
 export function zap_pte_range(k: Kern, p: number, mask: number): void {
+  const s = k.s;
+  const b = k.mm(p);
+  const pte = b + k.o.PTE;
   const pg = k.scratch; // nothing keeps it past the iteration: no PageRef allocated per PTE
   let rss = 0;
+  let zapped = 0;
   for (let i = 0; i < k.N; i++) {
     if (!((mask >> i) & 1)) continue;
-    const e = k.pte(p, i);
+    const e = s[pte + i]!;
     if (e === PTE_NONE) continue;
     k.cover(CV.zap_pte_range);
-    k.setPte(p, i, PTE_NONE, false);
+    s[pte + i] = PTE_NONE; // its write bit is cleared with the others' after the loop
+    zapped |= 1 << i;
     if (e === ZERO_PTE) continue;
     k.pageOfPteInto(e, i, pg);
     page_remove_rmap_pte(k, pg);
     rss++;
     k.put_page(pg);
   }
+  if (zapped !== 0) s[b + k.o.PTE_WRITE]! &= ~zapped;
   if (rss !== 0) k.addRss(p, -rss);
 }

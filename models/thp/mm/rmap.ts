@@ -36,10 +36,8 @@ export function page_dup_rmap_pmd(k: Kern, f: number): void {
 
 /** Kernel: mm/rmap.c page_dup_rmap / page_add_anon_rmap of one PTE. 6.2+: _nr_pages_mapped on the -1 -> 0 edge. */
 export function page_dup_rmap_pte(k: Kern, pg: PageRef): void {
-  if (!pg.thp) return k.setSmallMapRaw(pg.idx, k.smallMapRaw(pg.idx) + 1);
-  const v = k.mapcount_raw(pg.idx, pg.sub) + 1;
-  k.setMapcountRaw(pg.idx, pg.sub, v);
-  if (v === 0) k.nrPagesMappedAdd(pg.idx, 1);
+  if (!pg.thp) return k.smallMapAdd(pg.idx, 1);
+  if (k.mapcountAdd(pg.idx, pg.sub, 1) === 0) k.nrPagesMappedAdd(pg.idx, 1);
 }
 
 /**
@@ -60,11 +58,9 @@ export function page_remove_rmap_pmd(k: Kern, f: number): void {
 
 /** Kernel: mm/rmap.c page_remove_rmap(page, compound=false). 6.2+: _nr_pages_mapped on the 0 -> -1 edge. */
 export function page_remove_rmap_pte(k: Kern, pg: PageRef): void {
-  if (pg.thp && k.isFile(pg.idx)) return page_remove_file_rmap_pte(k, pg.idx, pg.sub);
-  if (!pg.thp) return k.setSmallMapRaw(pg.idx, k.smallMapRaw(pg.idx) - 1);
-  const v = k.mapcount_raw(pg.idx, pg.sub) - 1;
-  k.setMapcountRaw(pg.idx, pg.sub, v);
-  if (v === -1) k.nrPagesMappedAdd(pg.idx, -1);
+  if (!pg.thp) return k.smallMapAdd(pg.idx, -1);
+  if (k.isFile(pg.idx)) return page_remove_file_rmap_pte(k, pg.idx, pg.sub);
+  if (k.mapcountAdd(pg.idx, pg.sub, -1) === -1) k.nrPagesMappedAdd(pg.idx, -1);
 }
 
 /**
