@@ -58,7 +58,7 @@ export function hasMask(meta: Uint32Array, b: number, mw: number): boolean {
  * to copy out and merge.
  */
 export interface LevelSink {
-  visited: CompactFingerprintSet;
+  visited: CompactFingerprintSet | PartitionedFingerprintSet;
   store: ParentStore;
   /** the next level's states, `count` of them; grown (replaced) by the expander when full */
   next: Uint8Array;

@@ -413,7 +413,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           return foundNow;
         };
         const r =
-          !pool && !phasedRun && run.visited instanceof CompactFingerprintSet && phased(opts)
+          !pool && phased(opts) && (run.visited instanceof CompactFingerprintSet || run.visited instanceof PartitionedFingerprintSet)
             ? await fusedLevel(run, run.visited, local, frontier, base, count, n, opts.sliceStates, ck, refreshFound)
             : await mergedLevel(run, local, pool, frontier, base, count, n, known, opts.sliceStates, ck, refreshFound);
         merged = r.merged;
@@ -608,7 +608,7 @@ async function mergedLevel(
  */
 async function fusedLevel(
   run: Run,
-  visited: CompactFingerprintSet,
+  visited: CompactFingerprintSet | PartitionedFingerprintSet,
   local: Expander,
   frontier: Uint8Array,
   base: number,

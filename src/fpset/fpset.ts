@@ -226,6 +226,11 @@ export class PartitionedFingerprintSet implements VisitedSet {
     return this.parts[PartitionedFingerprintSet.partitionOf(hi, this.K)]!.has(hi, lo);
   }
 
+  /** CompactFingerprintSet.touch, in the fingerprint's partition. */
+  touch(hi: number, lo: number): number {
+    return this.parts[PartitionedFingerprintSet.partitionOf(hi, this.K)]!.touch(hi, lo);
+  }
+
   snapshots(): TableSnapshot[] {
     return this.parts.map((p) => p.snapshot());
   }
