@@ -16,7 +16,8 @@ export default function phasedTask(task: PhasedTask): unknown {
   ex.setFound(task.found);
   const states = local(new Uint8Array(task.frontier, task.from * n, task.count * n));
   if (task.kind === 'evaluate') return ex.evaluate(states, task.count);
-  return SharedSlice.pack(ex.expand(states, task.count, task.known), n, task.known.length, task.reuse).sab;
+  // slices reach a thread in frontier order and are all deduped, in order: the recent cache may drop
+  return SharedSlice.pack(ex.expand(states, task.count, task.known, true), n, task.known.length, task.reuse).sab;
 }
 
 let copy = new Uint8Array(0);

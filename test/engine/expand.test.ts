@@ -43,4 +43,23 @@ describe('Expander known-successor dropping', () => {
       expect(one.count).toBeGreaterThan(0);
     }
   });
+
+  it('the recent cache drops a clean successor only after one with its fingerprint went before it', () => {
+    const m = createModel('thp', { profile: 'thp-core', era: 'v4.6', procs: 2, subpages: 2 });
+    const [s0] = m.initStates();
+    const plain = new Expander(m).expand(s0!, 1);
+    const ex = new Expander(m);
+    const first = ex.expand(s0!, 1, undefined, true);
+    const fps = (r: ReturnType<Expander['expand']>) => Array.from({ length: r.count }, (_, j) => `${r.meta[j * 5 + 2]}:${r.meta[j * 5 + 3]}`);
+    // the first time, only repeats among the state's own successors are dropped
+    expect(first.count + first.dropped).toBe(plain.count);
+    expect(new Set(fps(first)).size).toBe(first.count);
+    expect(new Set(fps(plain))).toEqual(new Set(fps(first)));
+    // the second time every one of them went before: all dropped, still counted
+    const again = ex.expand(s0!, 1, undefined, true);
+    expect(again.count).toBe(0);
+    expect(again.dropped).toBe(plain.count);
+    // without the flag the cache is not consulted
+    expect(ex.expand(s0!, 1).count).toBe(plain.count);
+  });
 });
