@@ -255,8 +255,9 @@ export class SharedFrontier {
   bytes: Uint8Array;
   count = 0;
 
-  constructor(private readonly n: number, states: number) {
-    this.sab = new SharedArrayBuffer(Math.max(1, states) * n);
+  /** `spare`: a buffer no longer in use (an earlier level's), taken if it holds `states` states */
+  constructor(private readonly n: number, states: number, spare?: ArrayBufferLike) {
+    this.sab = spare instanceof SharedArrayBuffer && spare.byteLength >= states * n ? spare : new SharedArrayBuffer(Math.max(1, states) * n);
     this.bytes = new Uint8Array(this.sab);
   }
 
@@ -288,6 +289,15 @@ export class SharedFrontier {
   }
 }
 
+/**
+ * States of room for the level after one of `count` states: four times as many, since memory is only
+ * committed as it is written and growing (a copy) cost the main thread a second on 5M-state runs; at
+ * most 1 GiB to start with.
+ */
+export function nextLevelRoom(count: number, n: number): number {
+  return Math.max(1 << 12, Math.min(count * 4, Math.floor(2 ** 30 / n)));
+}
+
 /** Let other tasks' messages in (a pool task's result settles only between main-thread tasks). */
 export const yieldToEvents = (): Promise<void> => new Promise((res) => setImmediate(res));
 
@@ -297,6 +307,8 @@ export interface PhasedLevelOptions {
   chunkStates?: number;
   /** a signal asked the run to stop: checked after each chunk */
   interrupted?: () => boolean;
+  /** the buffer of an earlier level's frontier, free for the next level's (its pages are already mapped) */
+  spare?: ArrayBufferLike;
 }
 
 /**
@@ -323,9 +335,7 @@ export async function phasedLevel(
   run.isAssert.forEach((a, p) => {
     if (a) assertMask[p >>> 5]! |= 1 << (p & 31);
   });
-  // room for a level four times this one: the memory is only committed as it is written, and
-  // growing (a copy into a new buffer) cost the main thread a second on 5M-state runs
-  const next = new SharedFrontier(n, Math.max(1 << 12, Math.min(count * 4, Math.floor(2 ** 30 / n))));
+  const next = new SharedFrontier(n, nextLevelRoom(count, n), o.spare);
   // properties found so far are not checked again (a copy per chunk: the main thread's expander keeps run.foundChanged)
   let found: Uint32Array | null = run.found.slice();
   const expandChunk = (c0: number): Promise<SharedSlice>[] => {
