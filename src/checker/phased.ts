@@ -353,9 +353,9 @@ export async function phasedLevel(
     const stop = run.timeUp() || (o.interrupted?.() ?? false);
     found = run.found.slice();
     // The next chunk expands while this one is deduped: no barrier between the phases. Its expansion
-    // reads tables the dedupe writes (or has replaced, after growing one); a slot is written hi word
-    // first and matches only once both words are in, so a lookup can miss a state just inserted, which
-    // only leaves that successor to the next dedupe, and never finds one that is not there.
+    // reads tables the dedupe writes (or has replaced, after growing one); a slot matches only once both
+    // its words are in (neither half of a fingerprint is 0), so a lookup can miss a state just inserted,
+    // which only leaves that successor to the dedupe, and never finds one that is not there.
     pending = !stop && c0 + chunk < count ? expandChunk(c0 + chunk) : null;
     // dedupe: one task per partition, after the previous chunk's (a partition's table has one writer at a time)
     deduped = deduped
