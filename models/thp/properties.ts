@@ -275,26 +275,44 @@ export function thpProperties(c: ThpConfig, k: Kern): { list: Property[]; prepar
     return `mm${p} has ${k.s[k.mm(p) + k.o.DEPOSIT]} deposited tables with ${anonPmd ? 'one anon huge PMD' : 'no anon huge PMD'}`;
   };
 
+  // anon-exclusive runs for every state too: the same hoisted reads; a folio or small page with no
+  // exclusive bit set can break nothing, so the mapping counts are looked at only when a bit is set
+  const { mm, mmStride, PMD, PMD_FOLIO, PMD_WRITE, PTE, PTE_WRITE, small, smallStride, S_REF, ANON_EXCLUSIVE, S_ANON_EXCLUSIVE } = k.o;
   const aeOk = (s: Uint8Array): string | null => {
     const t = census.take(s);
+    const T = c.thps;
     for (let p = 0; p < c.procs; p++) {
-      if (k.pmd(p) === PMD_HUGE && k.pmdWrite(p) && !k.aeThp(k.pmdFolio(p), 0)) return `mm${p}'s huge PMD is writable but F${k.pmdFolio(p)}'s head is not PageAnonExclusive`;
-      if (k.pmd(p) === PMD_TABLE)
+      const b = mm + p * mmStride;
+      const pmd = s[b + PMD];
+      if (pmd === PMD_HUGE) {
+        if (s[b + PMD_WRITE] === 1 && (s[thp + s[b + PMD_FOLIO]! * thpStride + ANON_EXCLUSIVE]! & 1) === 0) return `mm${p}'s huge PMD is writable but F${k.pmdFolio(p)}'s head is not PageAnonExclusive`;
+      } else if (pmd === PMD_TABLE) {
+        const w = s[b + PTE_WRITE]!;
         for (let i = 0; i < N; i++) {
-          const pg = k.pageOfPte(k.pte(p, i), i);
-          if (pg && k.pteWrite(p, i) && !k.PageAnonExclusive(pg)) return `mm${p}'s PTE ${i} is writable but ${pageName(pg)} is not PageAnonExclusive`;
+          if (((w >> i) & 1) === 0) continue;
+          const v = s[b + PTE + i]!;
+          if (v === PTE_NONE || v === ZERO_PTE) continue;
+          const exclusive = v <= T ? (s[thp + (v - 1) * thpStride + ANON_EXCLUSIVE]! >> i) & 1 : s[small + (v - 1 - T) * smallStride + S_ANON_EXCLUSIVE];
+          if (exclusive !== 1) return `mm${p}'s PTE ${i} is writable but ${pageName(k.pageOfPte(v, i)!)} is not PageAnonExclusive`;
         }
+      }
     }
-    for (let f = 0; f < c.thps; f++) {
-      if (k.page_count(f) === 0) continue;
+    for (let f = 0; f < T; f++) {
+      const F = thp + f * thpStride;
+      const bits = s[F + ANON_EXCLUSIVE]!;
+      if (s[F + REF] === 0 || bits === 0) continue;
       const pmd = t.pmdMaps[f]!;
-      let ptes = 0;
-      for (let i = 0; i < N; i++) ptes += t.pteMaps[f * N + i]!;
       if (pmd > 0) {
-        if (k.aeThp(f, 0) && (pmd !== 1 || ptes !== 0)) return `F${f}'s head is PageAnonExclusive but ${pmd} PMDs and ${ptes} PTEs map the folio`;
-      } else for (let i = 0; i < N; i++) if (k.aeThp(f, i) && t.pteMaps[f * N + i]! > 1) return `F${f}[${i}] is PageAnonExclusive but ${t.pteMaps[f * N + i]} PTEs map it`;
+        if ((bits & 1) === 0) continue;
+        let ptes = 0;
+        for (let i = 0; i < N; i++) ptes += t.pteMaps[f * N + i]!;
+        if (pmd !== 1 || ptes !== 0) return `F${f}'s head is PageAnonExclusive but ${pmd} PMDs and ${ptes} PTEs map the folio`;
+      } else for (let i = 0; i < N; i++) if (((bits >> i) & 1) === 1 && t.pteMaps[f * N + i]! > 1) return `F${f}[${i}] is PageAnonExclusive but ${t.pteMaps[f * N + i]} PTEs map it`;
     }
-    for (let q = 0; q < c.smalls; q++) if (k.smallRef(q) > 0 && k.aeSmall(q) && t.smallMaps[q]! > 1) return `S${q} is PageAnonExclusive but ${t.smallMaps[q]} PTEs map it`;
+    for (let q = 0; q < c.smalls; q++) {
+      const b = small + q * smallStride;
+      if (s[b + S_REF] !== 0 && s[b + S_ANON_EXCLUSIVE] === 1 && t.smallMaps[q]! > 1) return `S${q} is PageAnonExclusive but ${t.smallMaps[q]} PTEs map it`;
+    }
     return null;
   };
 
