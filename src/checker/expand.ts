@@ -12,6 +12,7 @@ import { isStateProperty } from '../property.js';
 import { fingerprintWords, type Fp } from '../state/fingerprint.js';
 import { CompactFingerprintSet, PartitionedFingerprintSet, tableHas, tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
 import type { ParentStore } from './store.js';
+import { grownLength } from './frontier.js';
 
 /**
  * Successors already stored, to drop: a membership callback, or the visited set's compact tables
@@ -69,6 +70,10 @@ export interface LevelSink {
   /** the next level's states, `count` of them; grown (replaced) by the expander when full */
   next: Uint8Array;
   count: number;
+  /** the largest `next` may grow to (bytes) */
+  maxBytes: number;
+  /** set when the next level would outgrow maxBytes: expansion stopped before storing a state */
+  full: boolean;
   transitions: number;
   /** per cover point, added to as the model fires them */
   cover: Float64Array;
@@ -330,8 +335,9 @@ export class Expander implements StepContext {
    * Expand `count` states stored back to back in `slice`, numbered from `firstId`, straight into `out`
    * (the one-thread bfs): successors are looked up and inserted one by one, in (parent, action) order,
    * so state numbers, counts and first findings are those of expand() followed by a merge.
+   * Returns how many states were expanded: `count`, or fewer if the next level filled up (out.full).
    */
-  expandInto(slice: Uint8Array, count: number, firstId: number, out: LevelSink): void {
+  expandInto(slice: Uint8Array, count: number, firstId: number, out: LevelSink): number {
     const n = this.n;
     const nw = n >>> 2;
     const A = this.model.actionCount;
@@ -360,10 +366,12 @@ export class Expander implements StepContext {
         if (++staged === BATCH) {
           this.insertStaged(out, staged, nw);
           staged = 0;
+          if (out.full) return k + 1;
         }
       }
     }
     if (staged > 0) this.insertStaged(out, staged, nw);
+    return count;
   }
 
   /** Successors staged by expandInto, waiting for their batched insertion. */
@@ -391,14 +399,19 @@ export class Expander implements StepContext {
     let nextWords = new Uint32Array(next.buffer, next.byteOffset, next.byteLength >>> 2);
     let at = out.count;
     for (let j = 0; j < staged; j++) {
-      if (!visited.add(next, st.hi[j]!, st.lo[j]!)) continue;
-      store.push(st.parent[j]!, st.action[j]!);
       if ((at + 1) * n > next.length) {
-        const g = new Uint8Array(next.length * 2);
+        const len = grownLength(next.length, (at + 1) * n, out.maxBytes);
+        if (len < 0) {
+          out.full = true;
+          return;
+        }
+        const g = new Uint8Array(len);
         g.set(next.subarray(0, at * n));
         next = out.next = g;
         nextWords = new Uint32Array(g.buffer);
       }
+      if (!visited.add(next, st.hi[j]!, st.lo[j]!)) continue;
+      store.push(st.parent[j]!, st.action[j]!);
       for (let w = 0, from = j * nw, to = at * nw; w < nw; w++) nextWords[to + w] = st.words[from + w]!;
       out.count = ++at;
     }

@@ -24,6 +24,7 @@ import { Piscina } from 'piscina';
 import { META_FIXED, hasMask, type SliceResult } from './expand.js';
 import { packageRoot, type ModelSpec } from './parallel.js';
 import type { ParentStore } from './store.js';
+import { MAX_FRONTIER_BYTES, frontierFull, grownLength, nextLevelRoom } from './frontier.js';
 import { CompactFingerprintSet, PartitionedFingerprintSet, type SharedTable, type TableSnapshot } from '../fpset/fpset.js';
 
 const HEADER_WORDS = 10; // count, maskWords, coverLen, parents, dropped, K, stateBytes, fresh (after compact), masked, -
@@ -239,6 +240,7 @@ export interface PhasedRun {
   readonly store: ParentStore;
   transitions: number;
   stopped: boolean;
+  cut: string | null;
   readonly found: Uint32Array;
   readonly isAssert: boolean[];
   readonly maskWords: number;
@@ -254,6 +256,8 @@ export class SharedFrontier {
   sab: SharedArrayBuffer;
   bytes: Uint8Array;
   count = 0;
+  /** a block did not fit (reserve): the level stopped there */
+  full = false;
 
   /** `spare`: a buffer no longer in use (an earlier level's), taken if it holds `states` states */
   constructor(private readonly n: number, states: number, spare?: ArrayBufferLike) {
@@ -268,17 +272,21 @@ export class SharedFrontier {
     return f;
   }
 
-  /** Append `count` states stored back to back at the start of `src`. */
-  pushBlock(src: Uint8Array, count: number): void {
+  /** Make room for `count` more states; false if they would not fit in `max` bytes. */
+  reserve(count: number, max: number): boolean {
     const need = (this.count + count) * this.n;
-    if (need > this.bytes.length) {
-      let len = this.bytes.length * 2;
-      while (len < need) len *= 2;
-      const sab = new SharedArrayBuffer(len);
-      new Uint8Array(sab).set(this.bytes.subarray(0, this.count * this.n));
-      this.sab = sab;
-      this.bytes = new Uint8Array(sab);
-    }
+    if (need <= this.bytes.length) return true;
+    const len = grownLength(this.bytes.length, need, max);
+    if (len < 0) return false;
+    const sab = new SharedArrayBuffer(len);
+    new Uint8Array(sab).set(this.bytes.subarray(0, this.count * this.n));
+    this.sab = sab;
+    this.bytes = new Uint8Array(sab);
+    return true;
+  }
+
+  /** Append `count` states stored back to back at the start of `src` (room reserved). */
+  pushBlock(src: Uint8Array, count: number): void {
     this.bytes.set(src.subarray(0, count * this.n), this.count * this.n);
     this.count += count;
   }
@@ -287,15 +295,6 @@ export class SharedFrontier {
   view(): Uint8Array {
     return this.bytes.subarray(0, this.count * this.n);
   }
-}
-
-/**
- * States of room for the level after one of `count` states: four times as many, since memory is only
- * committed as it is written and growing (a copy) cost the main thread a second on 5M-state runs; at
- * most 1 GiB to start with.
- */
-export function nextLevelRoom(count: number, n: number): number {
-  return Math.max(1 << 12, Math.min(count * 4, Math.floor(2 ** 30 / n)));
 }
 
 /** Let other tasks' messages in (a pool task's result settles only between main-thread tasks). */
@@ -309,6 +308,8 @@ export interface PhasedLevelOptions {
   interrupted?: () => boolean;
   /** the buffer of an earlier level's frontier, free for the next level's (its pages are already mapped) */
   spare?: ArrayBufferLike;
+  /** the largest buffer the next level may fill (default: MAX_FRONTIER_BYTES) */
+  maxBytes?: number;
 }
 
 /**
@@ -335,7 +336,7 @@ export async function phasedLevel(
   run.isAssert.forEach((a, p) => {
     if (a) assertMask[p >>> 5]! |= 1 << (p & 31);
   });
-  const next = new SharedFrontier(n, nextLevelRoom(count, n), o.spare);
+  const next = new SharedFrontier(n, nextLevelRoom(count, n, o.maxBytes), o.spare);
   // properties found so far are not checked again (a copy per chunk: the main thread's expander keeps run.foundChanged)
   let found: Uint32Array | null = run.found.slice();
   const expandChunk = (c0: number): Promise<SharedSlice>[] => {
@@ -365,7 +366,7 @@ export async function phasedLevel(
     // the pool compacts the chunk's new states (alongside the next chunk's expansion); the main thread then
     // appends them after the previous chunk's
     const compacted = deduped.then(() => Promise.all(slices.map((sl) => pool.compact(sl))));
-    assembled = Promise.all([assembled, compacted]).then(() => assemble(run, slices, first, slice, next)).then(() => pool.recycle(slices));
+    assembled = Promise.all([assembled, compacted]).then(() => assemble(run, slices, first, slice, next, o.maxBytes ?? MAX_FRONTIER_BYTES)).then(() => pool.recycle(slices));
     merged = Math.min(count, c0 + chunk);
     if (stop) {
       await assembled;
@@ -377,8 +378,8 @@ export async function phasedLevel(
 }
 
 /** Phase 3 on the main thread: findings, parents and new states (compacted), in slice order (yielding between slices). */
-async function assemble(run: PhasedRun, slices: SharedSlice[], first: number, slice: number, next: SharedFrontier): Promise<void> {
-  for (let k = 0; k < slices.length; k++) {
+async function assemble(run: PhasedRun, slices: SharedSlice[], first: number, slice: number, next: SharedFrontier, maxBytes: number): Promise<void> {
+  for (let k = 0; k < slices.length && !next.full; k++) {
     const s = slices[k]!;
     const b0 = first + k * slice;
     run.addCover(s.cover);
@@ -400,6 +401,12 @@ async function assemble(run: PhasedRun, slices: SharedSlice[], first: number, sl
       }
     }
     const f = s.freshCount;
+    if (!next.reserve(f, maxBytes)) {
+      next.full = true; // later chunks' assembly adds nothing either
+      run.stopped = true;
+      run.cut = frontierFull(next.count + f, s.states.length / Math.max(1, s.count), maxBytes);
+      return;
+    }
     for (let i = 0; i < f; i++) run.store.push(b0 + s.order[i]!, s.acts[i]!);
     next.pushBlock(s.states, f);
     run.progress(next.count);

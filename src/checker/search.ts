@@ -12,7 +12,8 @@ import { BitstateSet, CompactFingerprintSet, FullStateSet, PartitionedFingerprin
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, hasMask, maskWordsFor, type Known, type LevelSink, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
-import { PhasedPool, SharedFrontier, nextLevelRoom, phasedLevel, yieldToEvents, type PhasedRun } from './phased.js';
+import { PhasedPool, SharedFrontier, phasedLevel, yieldToEvents, type PhasedRun } from './phased.js';
+import { MAX_FRONTIER_BYTES, frontierFull, grownLength, nextLevelRoom } from './frontier.js';
 import { packSlice, unpackSlice } from './wire.js';
 import { NO_PARENT, ParentStore } from './store.js';
 import type { BfsSnapshot, CheckpointHooks } from './checkpoint.js';
@@ -63,6 +64,8 @@ export interface SearchOptions {
   walks?: number;
   /** states per slice handed to an expander */
   sliceStates?: number;
+  /** bfs: the largest buffer a level's states may fill (default and most: 4 GiB, a typed array's limit); past it the search stops, cut */
+  frontierBytes?: number;
   /** parallel bfs: levels of fewer states than this per worker run on the main thread (default 1024) */
   phasedFrom?: number;
   onProgress?: (p: Progress) => void;
@@ -148,9 +151,12 @@ class Run {
     this.isState = model.properties.map(isStateProperty);
     this.isAssert = model.properties.map((p) => p.kind === 'kernel-assertion');
     this.maskWords = maskWordsFor(model);
+    this.frontierBytes = Math.floor(Math.min(opts.frontierBytes ?? MAX_FRONTIER_BYTES, MAX_FRONTIER_BYTES) / 8) * 8; // whole words
     this.found = new Uint32Array(this.maskWords);
   }
   readonly maskWords: number;
+  /** the largest buffer a level's states may fill */
+  readonly frontierBytes: number;
   /** bit p: property p has its first finding (later ones are ignored, so expanders may skip checking it) */
   readonly found: Uint32Array;
   /** set when `found` gained a bit; the search hands the new mask to its expanders */
@@ -401,6 +407,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           sliceStates: opts.sliceStates,
           interrupted: ck ? () => ck.interrupted() : undefined,
           spare,
+          maxBytes: run.frontierBytes,
         });
         merged = r.merged;
         interrupted = r.interrupted;
@@ -530,7 +537,7 @@ async function mergedLevel(
       inFlight++;
     }
   };
-  let next = new Uint8Array(nextLevelRoom(count, n) * n); // committed only as written
+  let next = new Uint8Array(nextLevelRoom(count, n, run.frontierBytes) * n); // committed only as written
   let nextWords = new Uint32Array(next.buffer);
   let nextCount = 0;
   let merged = 0;
@@ -581,14 +588,20 @@ async function mergedLevel(
           if (run.stopped) break;
           if (run.hasAssert(r.meta, b)) continue; // the kernel would have crashed: not a state
         }
-        if (!run.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
-        run.store.push(parent, action);
         if ((nextCount + 1) * n > next.length) {
-          const g = new Uint8Array(next.length * 2);
+          const len = grownLength(next.length, (nextCount + 1) * n, run.frontierBytes);
+          if (len < 0) {
+            run.stopped = true;
+            run.cut = frontierFull(nextCount + 1, n, run.frontierBytes);
+            break;
+          }
+          const g = new Uint8Array(len);
           g.set(next);
           next = g;
           nextWords = new Uint32Array(g.buffer);
         }
+        if (!run.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
+        run.store.push(parent, action);
         for (let w = 0, from = j * nw, to = nextCount * nw; w < nw; w++) nextWords[to + w] = rWords[from + w]!;
         nextCount++;
         if (run.stopped || run.full()) break;
@@ -625,12 +638,14 @@ async function fusedLevel(
   spare: ArrayBufferLike | undefined,
 ): Promise<{ next: Uint8Array; nextCount: number; merged: number; interrupted: boolean }> {
   const block = Math.max(1, sliceStates ?? 2048);
-  const room = nextLevelRoom(count, n) * n;
+  const room = nextLevelRoom(count, n, run.frontierBytes) * n;
   const out: LevelSink = {
     visited,
     store: run.store,
     next: spare instanceof ArrayBuffer && spare.byteLength >= room ? new Uint8Array(spare) : new Uint8Array(room),
     count: 0,
+    maxBytes: run.frontierBytes,
+    full: false,
     transitions: 0,
     cover: run.coverage,
     noteState: (id, mask) => run.note(mask, 0, true, () => run.store.pathTo(id)),
@@ -649,9 +664,13 @@ async function fusedLevel(
     const c = Math.min(block, count - from);
     refreshFound();
     const t0 = out.transitions;
-    local.expandInto(frontier.subarray(from * n, (from + c) * n), c, base + from, out);
+    merged = from + local.expandInto(frontier.subarray(from * n, (from + c) * n), c, base + from, out);
     run.transitions += out.transitions - t0;
-    merged = from + c;
+    if (out.full) {
+      run.stopped = true;
+      run.cut = frontierFull(out.count + 1, n, run.frontierBytes);
+      break;
+    }
     if (await blockDone(run, ck, out.count)) {
       interrupted = true;
       break;

@@ -368,3 +368,24 @@ describe('one-thread bfs, expanded straight into the visited set', () => {
     }
   });
 });
+
+describe('a level that outgrows the largest frontier buffer', () => {
+  // counters procs 3 max 7: levels grow to 48 states of 4 bytes; a 96-byte frontier holds 24
+  const cfg = { procs: 3, max: 7 };
+  it('stops the search, cut and not exhaustive, with the states stored so far, for 1 and 2 workers', async () => {
+    for (const workers of [1, 2]) {
+      const m = createModel('counters', cfg);
+      const r = await search(m, { workers, spec: { modelId: 'counters', config: cfg }, frontierBytes: 96, phasedFrom: 0 });
+      expect(r.exhaustive, `${workers} workers`).toBe(false);
+      expect(r.cut).toMatch(/^the next BFS level outgrew the largest frontier buffer \(96 bytes: \d+ states of 4 bytes\); bound the search/);
+      expect(r.distinct).toBeLessThan(512);
+      expect(r.distinct).toBeGreaterThan(24);
+    }
+  });
+
+  it('a run whose levels fit is exhaustive, with the counts of an unbounded run', async () => {
+    const m = createModel('counters', cfg);
+    const r = await search(m, { frontierBytes: 4 * 64 });
+    expect([r.exhaustive, r.distinct, r.cut]).toEqual([true, 512, null]);
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * Sizing of a BFS level's frontier buffer (the next level's states, back to back): its starting room,
+ * how it grows, and the largest it can be.
+ */
+
+/** The most bytes one frontier buffer can hold: a typed array's limit in Node 20. */
+export const MAX_FRONTIER_BYTES = 2 ** 32;
+
+/**
+ * States of room for the level after one of `count` states: four times as many, since memory is only
+ * committed as it is written and growing (a copy) cost the main thread a second on 5M-state runs; at
+ * most 1 GiB to start with, and never more than `max` bytes.
+ */
+export function nextLevelRoom(count: number, n: number, max = MAX_FRONTIER_BYTES): number {
+  return Math.min(Math.max(1 << 12, Math.min(count * 4, Math.floor(2 ** 30 / n))), Math.floor(max / n));
+}
+
+/** The byte length a frontier of `len` bytes grows to, to hold `need` bytes; -1 past `max`. */
+export function grownLength(len: number, need: number, max = MAX_FRONTIER_BYTES): number {
+  if (need > max) return -1;
+  let l = Math.max(1, len) * 2;
+  while (l < need) l *= 2;
+  return Math.min(l, max);
+}
+
+/** Why a search stopped when its next level outgrew the largest frontier buffer. */
+export function frontierFull(states: number, n: number, max = MAX_FRONTIER_BYTES): string {
+  return `the next BFS level outgrew the largest frontier buffer (${max} bytes: ${states} states of ${n} bytes); bound the search (--depth, --max-states, smaller --bound values)`;
+}
