@@ -12,7 +12,7 @@ import { isStateProperty } from '../property.js';
 import { fingerprintWords, type Fp } from '../state/fingerprint.js';
 import { CompactFingerprintSet, PartitionedFingerprintSet, tableHas, tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
 import type { ParentStore } from './store.js';
-import { grownLength } from './frontier.js';
+import { grownFrontier } from './frontier.js';
 
 /**
  * Successors already stored, to drop: a membership callback, or the visited set's compact tables
@@ -400,13 +400,11 @@ export class Expander implements StepContext {
     let at = out.count;
     for (let j = 0; j < staged; j++) {
       if ((at + 1) * n > next.length) {
-        const len = grownLength(next.length, (at + 1) * n, out.maxBytes);
-        if (len < 0) {
+        const g = grownFrontier(next, at * n, (at + 1) * n, out.maxBytes);
+        if (g === null) {
           out.full = true;
           return;
         }
-        const g = new Uint8Array(len);
-        g.set(next.subarray(0, at * n));
         next = out.next = g;
         nextWords = new Uint32Array(g.buffer);
       }

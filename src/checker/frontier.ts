@@ -27,3 +27,12 @@ export function grownLength(len: number, need: number, max = MAX_FRONTIER_BYTES)
 export function frontierFull(states: number, n: number, max = MAX_FRONTIER_BYTES): string {
   return `the next BFS level outgrew the largest frontier buffer (${max} bytes: ${states} states of ${n} bytes); bound the search (--depth, --max-states, smaller --bound values)`;
 }
+
+/** A copy of `next`'s first `used` bytes in a buffer grown to hold `need` bytes; null past `max`. */
+export function grownFrontier(next: Uint8Array, used: number, need: number, max: number): Uint8Array<ArrayBuffer> | null {
+  const len = grownLength(next.length, need, max);
+  if (len < 0) return null;
+  const g = new Uint8Array(len);
+  g.set(next.subarray(0, used));
+  return g;
+}

@@ -13,7 +13,7 @@ import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, hasMask, maskWordsFor, type Known, type LevelSink, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
 import { PhasedPool, SharedFrontier, phasedLevel, yieldToEvents, type PhasedRun } from './phased.js';
-import { MAX_FRONTIER_BYTES, frontierFull, grownLength, nextLevelRoom } from './frontier.js';
+import { MAX_FRONTIER_BYTES, frontierFull, grownFrontier, nextLevelRoom } from './frontier.js';
 import { packSlice, unpackSlice } from './wire.js';
 import { NO_PARENT, ParentStore } from './store.js';
 import type { BfsSnapshot, CheckpointHooks } from './checkpoint.js';
@@ -589,14 +589,12 @@ async function mergedLevel(
           if (run.hasAssert(r.meta, b)) continue; // the kernel would have crashed: not a state
         }
         if ((nextCount + 1) * n > next.length) {
-          const len = grownLength(next.length, (nextCount + 1) * n, run.frontierBytes);
-          if (len < 0) {
+          const g = grownFrontier(next, nextCount * n, (nextCount + 1) * n, run.frontierBytes);
+          if (g === null) {
             run.stopped = true;
             run.cut = frontierFull(nextCount + 1, n, run.frontierBytes);
             break;
           }
-          const g = new Uint8Array(len);
-          g.set(next);
           next = g;
           nextWords = new Uint32Array(g.buffer);
         }
