@@ -47,6 +47,8 @@ export function entryNoneAt(s: Uint8Array, o: Offsets, b: number, addr: number):
 export class Kern {
   s!: Uint8Array;
   ctx!: StepContext;
+  /** ctx.counts, when the context has it: cover() increments it directly */
+  counts: Float64Array | null = null;
   /** set when a step cannot complete within the model's bounds */
   blocked = false;
   readonly N: number;
@@ -77,7 +79,9 @@ export class Kern {
   }
 
   cover(point: number): void {
-    this.ctx.cover(point);
+    const c = this.counts;
+    if (c !== null) c[point]!++;
+    else this.ctx.cover(point);
   }
 
   /** VM_BUG_ON stand-in: the step is reported and its successor not explored. */

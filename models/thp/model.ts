@@ -436,6 +436,7 @@ export function createThpModel(c: ThpConfig): Model {
       dst.set(src);
       kw.s = dst;
       kw.ctx = ctx;
+      kw.counts = ctx.counts ?? null;
       kw.blocked = false;
       return step(kw, act) && !kw.blocked;
     },

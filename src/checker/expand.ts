@@ -102,6 +102,8 @@ export class Expander implements StepContext {
    */
   private recent: Uint32Array | null = null;
   private cov: Float64Array;
+  /** StepContext.counts: the model counts its cover points straight into `cov` (kept equal to it) */
+  counts: Float64Array;
   private scratch: Uint8Array;
   private scratchWords: Uint32Array;
   private readonly fp: Fp = { hi: 0, lo: 0 };
@@ -118,7 +120,7 @@ export class Expander implements StepContext {
     this.mw = maskWordsFor(model);
     this.mask = new Uint32Array(this.mw);
     this.stateMask = new Uint32Array(this.mw);
-    this.cov = new Float64Array(model.coverPoints.length);
+    this.cov = this.counts = new Float64Array(model.coverPoints.length);
     this.scratch = new Uint8Array(this.n);
     this.scratchWords = new Uint32Array(this.scratch.buffer);
     this.enabled = new Uint8Array(model.properties.length);
@@ -230,7 +232,7 @@ export class Expander implements StepContext {
     let sw = buf.sw;
     let cap = meta.length / rec;
     let out = 0;
-    this.cov = new Float64Array(m.coverPoints.length);
+    this.cov = this.counts = new Float64Array(m.coverPoints.length);
     this.dropped = 0;
     const parentMasks = buf.pm;
     const dw = this.scratchWords;
@@ -345,7 +347,7 @@ export class Expander implements StepContext {
     const dw = this.scratchWords;
     const pm = this.stateMask;
     const st = this.staged(nw);
-    this.cov = out.cover;
+    this.cov = this.counts = out.cover;
     let staged = 0;
     for (let k = 0; k < count; k++) {
       const id = firstId + k;
