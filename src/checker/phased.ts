@@ -230,7 +230,24 @@ export class PhasedPool {
     // two tasks queued per thread: a thread finishing a slice starts the next while the main thread is busy assembling
     this.pool = new Piscina({ filename: file, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 2, idleTimeout: 60_000, taskQueue: new TwoLaneQueue() });
     // threads load the model while the main thread runs the first, small levels (a failure shows again on a real task)
-    for (let i = 0; i < workers; i++) this.warming.push(this.pool.run({ kind: 'warm', modelId: spec.modelId, configJson: this.configJson, only } satisfies PhasedTask).catch(() => {}));
+    for (let i = 0; i < workers; i++)
+      this.warming.push(
+        this.pool
+          .run({ kind: 'warm', modelId: spec.modelId, configJson: this.configJson, only } satisfies PhasedTask)
+          .catch(() => {})
+          .then(() => void this.warmed++),
+      );
+  }
+
+  /** warm tasks ended, built or failed (a failure shows again on the first real task) */
+  private warmed = 0;
+  /** every thread has its model built: a level given to the pool now starts at once */
+  get ready(): boolean {
+    return this.warmed === this.workers;
+  }
+  /** resolves when every thread's warm task has ended (built, or failed: a failure shows again on a real task) */
+  whenWarm(): Promise<void> {
+    return Promise.all(this.warming).then(() => undefined);
   }
 
   /** buffers of assembled slices, handed back to the expand tasks (fewer SharedArrayBuffers to allocate and free) */

@@ -401,7 +401,11 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       let interrupted = false;
       // small levels (the first few, the last few) cost less on the main thread than in tasks
       if (phasedRun && !phasedPool && count * 8 >= phasedFrom * workers) phasedPool = new PhasedPool(opts.spec!, workers, props);
-      if (phasedPool && count >= phasedFrom * workers) {
+      // by default a level goes to the pool only once its threads are warm (the main thread goes on with the
+      // levels meanwhile: short runs never wait for threads to start); an explicit phasedFrom waits for them
+      if (phasedPool && count >= phasedFrom * workers && opts.phasedFrom !== undefined) await phasedPool.whenWarm();
+      else if (phasedPool && !phasedPool.ready) await yieldToEvents(); // the threads' replies are only read between tasks
+      if (phasedPool?.ready && count >= phasedFrom * workers) {
         if (shared?.bytes.buffer !== frontier.buffer) shared = SharedFrontier.of(frontier, count, n);
         const r = await phasedLevel(run as PhasedRun, run.visited as PartitionedFingerprintSet, phasedPool, shared, base, n, {
           sliceStates: opts.sliceStates,
