@@ -33,12 +33,19 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
   const order = new Int32Array(S); // new slot -> old slot
   const tmp = new Uint8Array(S * o.smallStride);
   const refSmallBase = 1 + T * N; // stored R_PAGE of small k = refSmallBase + k
-  const kvmIds = c.kvm ? [...Array.from({ length: N }, (_, i) => o.EPT_PTE + i), o.KVM_PFN] : [];
+  const kvmIds = Int32Array.from(c.kvm ? [...Array.from({ length: N }, (_, i) => o.EPT_PTE + i), o.KVM_PFN] : []);
+  // it runs on every successor: offsets hoisted, and loops rather than fill/set/subarray (a builtin call
+  // or a view per slot cost more than the few bytes they move: the canonicalizer was 39% of a thread's
+  // time on thp-core P3 N4 --symmetry smalls)
+  const P = c.procs;
+  const R = o.R;
+  const { mm, mmStride, PTE, ref, refStride, R_PAGE, small, smallStride: st, S_REF } = o;
+  const K = kvmIds.length;
   return (s: Uint8Array): void => {
-    rank.fill(-1);
+    for (let k = 0; k < S; k++) rank[k] = -1;
     let next = 0;
-    for (let p = 0; p < c.procs; p++) {
-      const b = o.mm + p * o.mmStride + o.PTE;
+    for (let p = 0; p < P; p++) {
+      const b = mm + p * mmStride + PTE;
       for (let i = 0; i < N; i++) {
         const v = s[b + i]!;
         if (v > T && v !== ZERO_PTE) {
@@ -50,8 +57,8 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
         }
       }
     }
-    for (let g = 0; g < o.R; g++) {
-      const v = s[o.ref + g * o.refStride + o.R_PAGE]!;
+    for (let g = 0; g < R; g++) {
+      const v = s[ref + g * refStride + R_PAGE]!;
       if (v >= refSmallBase) {
         const k = v - refSmallBase;
         if (rank[k]! < 0) {
@@ -61,8 +68,8 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
       }
     }
     // KVM's EPT leaves and the page its in-flight fault holds name pages by the same ids as GUP references
-    for (const at of kvmIds) {
-      const v = s[at]!;
+    for (let x = 0; x < K; x++) {
+      const v = s[kvmIds[x]!]!;
       if (v >= refSmallBase && v !== ZERO_PAGE_ID) {
         const k = v - refSmallBase;
         if (rank[k]! < 0) {
@@ -72,34 +79,39 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
       }
     }
     for (let k = 0; k < S; k++)
-      if (rank[k]! < 0 && s[o.small + k * o.smallStride + o.S_REF] !== 0) {
-        rank[k] = next;
-        order[next++] = k;
-      }
-    for (let k = 0; k < S; k++)
-      if (rank[k]! < 0) {
+      if (rank[k]! < 0 && s[small + k * st + S_REF] !== 0) {
         rank[k] = next;
         order[next++] = k;
       }
     let identity = true;
-    for (let k = 0; k < S; k++) if (rank[k] !== k) identity = false;
+    for (let k = 0; k < S; k++) {
+      if (rank[k]! < 0) {
+        rank[k] = next;
+        order[next++] = k;
+      }
+      if (rank[k] !== k) identity = false;
+    }
     if (identity) return;
-    const st = o.smallStride;
-    tmp.set(s.subarray(o.small, o.small + S * st));
-    for (let j = 0; j < S; j++) s.set(tmp.subarray(order[j]! * st, order[j]! * st + st), o.small + j * st);
-    for (let p = 0; p < c.procs; p++) {
-      const b = o.mm + p * o.mmStride + o.PTE;
+    for (let x = 0, end = S * st; x < end; x++) tmp[x] = s[small + x]!;
+    for (let j = 0; j < S; j++) {
+      const from = order[j]! * st;
+      const to = small + j * st;
+      for (let x = 0; x < st; x++) s[to + x] = tmp[from + x]!;
+    }
+    for (let p = 0; p < P; p++) {
+      const b = mm + p * mmStride + PTE;
       for (let i = 0; i < N; i++) {
         const v = s[b + i]!;
         if (v > T && v !== ZERO_PTE) s[b + i] = 1 + T + rank[v - 1 - T]!;
       }
     }
-    for (let g = 0; g < o.R; g++) {
-      const at = o.ref + g * o.refStride + o.R_PAGE;
+    for (let g = 0; g < R; g++) {
+      const at = ref + g * refStride + R_PAGE;
       const v = s[at]!;
       if (v >= refSmallBase) s[at] = refSmallBase + rank[v - refSmallBase]!;
     }
-    for (const at of kvmIds) {
+    for (let x = 0; x < K; x++) {
+      const at = kvmIds[x]!;
       const v = s[at]!;
       if (v >= refSmallBase && v !== ZERO_PAGE_ID) s[at] = refSmallBase + rank[v - refSmallBase]!;
     }
@@ -140,16 +152,20 @@ export function procsCanonicalizer(c: ThpConfig, o: Offsets, bytes: number, smal
     for (let b = 0; b < P; b++) if ((v >> b) & 1) r |= 1 << pi[b]!;
     return r;
   };
+  const ow = new Uint32Array(orig.buffer);
+  const { mm, mmStride, ANON_VMA_CHAIN } = o;
+  // per renaming: word and byte loops, not set()/subarray() (a builtin call or a view per mm record
+  // cost more than the bytes they move, as in smallsCanonicalizer)
   return (s: Uint8Array): void => {
     orig.set(s);
     let have = false;
     for (const pi of perms) {
-      cand.set(orig);
+      for (let w = 0; w < words; w++) cw[w] = ow[w]!;
       for (let p = 0; p < P; p++) {
-        const from = o.mm + p * o.mmStride;
-        const to = o.mm + pi[p]! * o.mmStride;
-        cand.set(orig.subarray(from, from + o.mmStride), to);
-        cand[to + o.ANON_VMA_CHAIN] = chain(pi, orig[from + o.ANON_VMA_CHAIN]!);
+        const from = mm + p * mmStride;
+        const to = mm + pi[p]! * mmStride;
+        for (let x = 0; x < mmStride; x++) cand[to + x] = orig[from + x]!;
+        cand[to + ANON_VMA_CHAIN] = chain(pi, orig[from + ANON_VMA_CHAIN]!);
       }
       for (let f = 0; f < c.thps; f++) {
         const at = o.thp + f * o.thpStride + o.MAPPING;
@@ -174,7 +190,7 @@ export function procsCanonicalizer(c: ThpConfig, o: Offsets, bytes: number, smal
           }
         }
       if (less) {
-        best.set(cand);
+        for (let w = 0; w < words; w++) bw[w] = cw[w]!;
         have = true;
       }
     }
