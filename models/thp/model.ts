@@ -404,6 +404,30 @@ export function createThpModel(c: ThpConfig): Model {
     });
   };
 
+  // dst = src for every enabled step: by words through views kept while the engine passes the same
+  // buffers (its parent and scratch vectors), rather than a TypedArray.set call per step
+  const words = layout.bytes >>> 2;
+  let srcObj: Uint8Array | null = null;
+  let srcW: Uint32Array | null = null;
+  let dstObj: Uint8Array | null = null;
+  let dstW: Uint32Array | null = null;
+  const wordView = (v: Uint8Array): Uint32Array | null => (v.byteOffset % 4 === 0 && v.length === layout.bytes ? new Uint32Array(v.buffer, v.byteOffset, words) : null);
+  const copyState = (src: Uint8Array, dst: Uint8Array): void => {
+    if (src !== srcObj) {
+      srcObj = src;
+      srcW = wordView(src);
+    }
+    if (dst !== dstObj) {
+      dstObj = dst;
+      dstW = wordView(dst);
+    }
+    if (srcW === null || dstW === null) {
+      dst.set(src);
+      return;
+    }
+    for (let w = 0; w < words; w++) dstW[w] = srcW[w]!;
+  };
+
   return {
     id: 'thp',
     layout,
@@ -433,7 +457,7 @@ export function createThpModel(c: ThpConfig): Model {
     apply(src: Uint8Array, a: number, dst: Uint8Array, ctx: StepContext): boolean {
       const act = acts[a]!;
       if (!enabled(src, act)) return false;
-      dst.set(src);
+      copyState(src, dst);
       kw.s = dst;
       kw.ctx = ctx;
       kw.counts = ctx.counts ?? null;

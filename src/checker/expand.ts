@@ -107,6 +107,9 @@ export class Expander implements StepContext {
   counts: Float64Array;
   private scratch: Uint8Array;
   private scratchWords: Uint32Array;
+  /** the state being expanded, copied out of its slice: one buffer, not a subarray view allocated per state */
+  private readonly parent: Uint8Array;
+  private readonly parentWords: Uint32Array;
   private readonly fp: Fp = { hi: 0, lo: 0 };
   private readonly enabled: Uint8Array;
   private readonly candHi = new Uint32Array(BATCH);
@@ -124,6 +127,8 @@ export class Expander implements StepContext {
     this.cov = this.counts = new Float64Array(model.coverPoints.length);
     this.scratch = new Uint8Array(this.n);
     this.scratchWords = new Uint32Array(this.scratch.buffer);
+    this.parent = new Uint8Array(this.n);
+    this.parentWords = new Uint32Array(this.parent.buffer);
     this.enabled = new Uint8Array(model.properties.length);
     this.stateProps = [];
     this.transProps = [];
@@ -249,8 +254,9 @@ export class Expander implements StepContext {
     // batched lookups: every successor is copied out, then the known ones without findings are squeezed out
     let from = 0;
     let cands = 0;
+    const words = this.wordsOf(slice, count);
     for (let k = 0; k < count; k++) {
-      const src = slice.subarray(k * n, k * n + n);
+      const src = this.parentAt(slice, words, k);
       this.evaluateInto(src, parentMasks, k * mw);
       for (let a = 0; a < A; a++) {
         if (!this.successor(src, a)) continue;
@@ -296,6 +302,24 @@ export class Expander implements StepContext {
       parentMasks: parentMasks.subarray(0, count * mw),
       dropped: this.dropped,
     };
+  }
+
+  /** Word view of a slice of states, or null when it is not 4-byte aligned (parentAt then copies bytes). */
+  private wordsOf(slice: Uint8Array, count: number): Uint32Array | null {
+    return slice.byteOffset % 4 === 0 ? new Uint32Array(slice.buffer, slice.byteOffset, (count * this.n) >>> 2) : null;
+  }
+
+  /** State k of the slice, copied into the parent buffer (which the model sees as src). */
+  private parentAt(slice: Uint8Array, words: Uint32Array | null, k: number): Uint8Array {
+    const n = this.n;
+    if (words === null) {
+      this.parent.set(slice.subarray(k * n, k * n + n));
+      return this.parent;
+    }
+    const nw = n >>> 2;
+    const pw = this.parentWords;
+    for (let w = 0, from = k * nw; w < nw; w++) pw[w] = words[from + w]!;
+    return this.parent;
   }
 
   /** The successor whose fingerprint is in `fp` is in the recent cache; if not, it is put there. */
@@ -350,9 +374,10 @@ export class Expander implements StepContext {
     const st = this.staged(nw);
     this.cov = this.counts = out.cover;
     let staged = 0;
+    const words = this.wordsOf(slice, count);
     for (let k = 0; k < count; k++) {
       const id = firstId + k;
-      const src = slice.subarray(k * n, k * n + n);
+      const src = this.parentAt(slice, words, k);
       pm.fill(0);
       this.evaluateInto(src, pm, 0);
       if (this.hasBits(pm)) out.noteState(id, pm);
