@@ -41,42 +41,41 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
   const R = o.R;
   const { mm, mmStride, PTE, ref, refStride, R_PAGE, small, smallStride: st, S_REF } = o;
   const K = kvmIds.length;
-  /**
-   * s is its own representative: slots are first referenced in slot order (a slot below `next` was
-   * referenced before), then come the used unreferenced ones, then the free ones. Half the successors of
-   * thp-core P3 N4 are (a canonical parent's step often allocates or frees no small page); this check
-   * reads the vector and writes nothing, and stops at the first slot out of order.
-   */
-  const canonical = (s: Uint8Array): boolean => {
-    let next = 0;
+  /** the small slots a state's PTEs, GUP references and KVM ids name, in that order (repeats kept) */
+  const named = new Int32Array(P * N + R + K);
+  const scan = (s: Uint8Array): number => {
+    let n = 0;
     for (let p = 0; p < P; p++) {
       const b = mm + p * mmStride + PTE;
       for (let i = 0; i < N; i++) {
         const v = s[b + i]!;
-        if (v > T && v !== ZERO_PTE) {
-          const k = v - 1 - T;
-          if (k === next) next++;
-          else if (k > next) return false;
-        }
+        if (v > T && v !== ZERO_PTE) named[n++] = v - 1 - T;
       }
     }
     for (let g = 0; g < R; g++) {
       const v = s[ref + g * refStride + R_PAGE]!;
-      if (v >= refSmallBase) {
-        const k = v - refSmallBase;
-        if (k === next) next++;
-        else if (k > next) return false;
-      }
+      if (v >= refSmallBase) named[n++] = v - refSmallBase;
     }
+    // KVM's EPT leaves and the page its in-flight fault holds name pages by the same ids as GUP references
     for (let x = 0; x < K; x++) {
       const v = s[kvmIds[x]!]!;
-      if (v >= refSmallBase && v !== ZERO_PAGE_ID) {
-        const k = v - refSmallBase;
-        if (k === next) next++;
-        else if (k > next) return false;
-      }
+      if (v >= refSmallBase && v !== ZERO_PAGE_ID) named[n++] = v - refSmallBase;
     }
-    // the rest: used slots in slot order, then free ones
+    return n;
+  };
+  /**
+   * s is its own representative: slots are first named in slot order (one below `next` was named
+   * before), then come the used unnamed ones, then the free ones. Half the successors of thp-core P3 N4
+   * are (a canonical parent's step often allocates or frees no small page): they are left after one
+   * scan, with no ranks computed and no record moved.
+   */
+  const canonical = (s: Uint8Array, refs: number): boolean => {
+    let next = 0;
+    for (let j = 0; j < refs; j++) {
+      const k = named[j]!;
+      if (k === next) next++;
+      else if (k > next) return false;
+    }
     let free = false;
     for (let k = next; k < S; k++) {
       const used = s[small + k * st + S_REF] !== 0;
@@ -86,41 +85,15 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
     return true;
   };
   return (s: Uint8Array): void => {
-    if (canonical(s)) return;
+    const refs = scan(s);
+    if (canonical(s, refs)) return;
     for (let k = 0; k < S; k++) rank[k] = -1;
     let next = 0;
-    for (let p = 0; p < P; p++) {
-      const b = mm + p * mmStride + PTE;
-      for (let i = 0; i < N; i++) {
-        const v = s[b + i]!;
-        if (v > T && v !== ZERO_PTE) {
-          const k = v - 1 - T;
-          if (rank[k]! < 0) {
-            rank[k] = next;
-            order[next++] = k;
-          }
-        }
-      }
-    }
-    for (let g = 0; g < R; g++) {
-      const v = s[ref + g * refStride + R_PAGE]!;
-      if (v >= refSmallBase) {
-        const k = v - refSmallBase;
-        if (rank[k]! < 0) {
-          rank[k] = next;
-          order[next++] = k;
-        }
-      }
-    }
-    // KVM's EPT leaves and the page its in-flight fault holds name pages by the same ids as GUP references
-    for (let x = 0; x < K; x++) {
-      const v = s[kvmIds[x]!]!;
-      if (v >= refSmallBase && v !== ZERO_PAGE_ID) {
-        const k = v - refSmallBase;
-        if (rank[k]! < 0) {
-          rank[k] = next;
-          order[next++] = k;
-        }
+    for (let j = 0; j < refs; j++) {
+      const k = named[j]!;
+      if (rank[k]! < 0) {
+        rank[k] = next;
+        order[next++] = k;
       }
     }
     for (let k = 0; k < S; k++)
