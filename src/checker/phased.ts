@@ -398,6 +398,9 @@ export async function phasedLevel(
     const known = visited.snapshots();
     const out: Promise<SharedSlice>[] = [];
     for (let from = c0; from < Math.min(count, c0 + chunk); from += slice) out.push(pool.expand(frontier.sab, from, Math.min(slice, count - from), known, found));
+    // a chunk expanded ahead is never awaited if the level stops first (or fails): its failure, or the
+    // pool's teardown rejecting it, must not surface as an unhandled rejection (awaiting it still throws)
+    for (const p of out) p.catch(() => {});
     return out;
   };
   let merged = 0;
