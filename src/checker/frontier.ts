@@ -28,11 +28,22 @@ export function frontierFull(states: number, n: number, max = MAX_FRONTIER_BYTES
   return `the next BFS level outgrew the largest frontier buffer (${max} bytes: ${states} states of ${n} bytes); bound the search (--depth, --max-states, smaller --bound values)`;
 }
 
-/** A copy of `next`'s first `used` bytes in a buffer grown to hold `need` bytes; null past `max`. */
-export function grownFrontier(next: Uint8Array, used: number, need: number, max: number): Uint8Array<ArrayBuffer> | null {
+/** What a level's buffer is made of: plain memory (one thread), or shared memory (the phased pool's). */
+export type BufferKind = ArrayBufferConstructor | SharedArrayBufferConstructor;
+
+/**
+ * A buffer of `bytes` for a level's states: `spare` (an earlier level's, no longer in use) when it is of
+ * this kind and large enough, since its pages are already mapped; else a new one.
+ */
+export function levelBuffer(bytes: number, spare: ArrayBufferLike | undefined, kind: BufferKind): ArrayBufferLike {
+  return spare instanceof kind && spare.byteLength >= bytes ? spare : new kind(bytes);
+}
+
+/** A copy of `next`'s first `used` bytes in a buffer (of `kind`) grown to hold `need` bytes; null past `max`. */
+export function grownFrontier(next: Uint8Array, used: number, need: number, max: number, kind: BufferKind = ArrayBuffer): Uint8Array | null {
   const len = grownLength(next.length, need, max);
   if (len < 0) return null;
-  const g = new Uint8Array(len);
+  const g = new Uint8Array(new kind(len));
   g.set(next.subarray(0, used));
   return g;
 }

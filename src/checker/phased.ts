@@ -24,7 +24,7 @@ import { Piscina, type PiscinaTask, type TaskQueue } from 'piscina';
 import { META_FIXED, hasMask, type SliceResult } from './expand.js';
 import { packageRoot, type ModelSpec } from './parallel.js';
 import type { ParentStore } from './store.js';
-import { MAX_FRONTIER_BYTES, frontierFull, grownLength, nextLevelRoom } from './frontier.js';
+import { MAX_FRONTIER_BYTES, frontierFull, grownFrontier, levelBuffer, nextLevelRoom } from './frontier.js';
 import { CompactFingerprintSet, PartitionedFingerprintSet, type SharedTable, type TableSnapshot } from '../fpset/fpset.js';
 
 const HEADER_WORDS = 10; // count, maskWords, coverLen, parents, dropped, K, stateBytes, fresh (after compact), masked, -
@@ -316,7 +316,7 @@ export class SharedFrontier {
 
   /** `spare`: a buffer no longer in use (an earlier level's), taken if it holds `states` states */
   constructor(private readonly n: number, states: number, spare?: ArrayBufferLike) {
-    this.sab = spare instanceof SharedArrayBuffer && spare.byteLength >= states * n ? spare : new SharedArrayBuffer(Math.max(1, states) * n);
+    this.sab = levelBuffer(Math.max(1, states) * n, spare, SharedArrayBuffer) as SharedArrayBuffer;
     this.bytes = new Uint8Array(this.sab);
   }
 
@@ -331,12 +331,10 @@ export class SharedFrontier {
   reserve(count: number, max: number): boolean {
     const need = (this.count + count) * this.n;
     if (need <= this.bytes.length) return true;
-    const len = grownLength(this.bytes.length, need, max);
-    if (len < 0) return false;
-    const sab = new SharedArrayBuffer(len);
-    new Uint8Array(sab).set(this.bytes.subarray(0, this.count * this.n));
-    this.sab = sab;
-    this.bytes = new Uint8Array(sab);
+    const g = grownFrontier(this.bytes, this.count * this.n, need, max, SharedArrayBuffer);
+    if (g === null) return false;
+    this.sab = g.buffer as SharedArrayBuffer;
+    this.bytes = g;
     return true;
   }
 

@@ -13,7 +13,7 @@ import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, hasMask, maskWordsFor, type Known, type LevelSink, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
 import { PhasedPool, SharedFrontier, phasedLevel, yieldToEvents, type PhasedRun } from './phased.js';
-import { MAX_FRONTIER_BYTES, frontierFull, grownFrontier, nextLevelRoom } from './frontier.js';
+import { MAX_FRONTIER_BYTES, frontierFull, grownFrontier, levelBuffer, nextLevelRoom } from './frontier.js';
 import { packSlice, unpackSlice } from './wire.js';
 import { NO_PARENT, ParentStore } from './store.js';
 import type { BfsSnapshot, CheckpointHooks } from './checkpoint.js';
@@ -541,8 +541,8 @@ async function mergedLevel(
       inFlight++;
     }
   };
-  let next = new Uint8Array(nextLevelRoom(count, n, run.frontierBytes) * n); // committed only as written
-  let nextWords = new Uint32Array(next.buffer);
+  let next: Uint8Array = new Uint8Array(nextLevelRoom(count, n, run.frontierBytes) * n); // committed only as written
+  let nextWords: Uint32Array = new Uint32Array(next.buffer);
   let nextCount = 0;
   let merged = 0;
   let interrupted = false;
@@ -644,7 +644,7 @@ async function fusedLevel(
   const out: LevelSink = {
     visited,
     store: run.store,
-    next: spare instanceof ArrayBuffer && spare.byteLength >= room ? new Uint8Array(spare) : new Uint8Array(room),
+    next: new Uint8Array(levelBuffer(room, spare, ArrayBuffer)),
     count: 0,
     maxBytes: run.frontierBytes,
     full: false,
