@@ -102,8 +102,7 @@ export class Expander implements StepContext {
    * in that order, whose successors all get inserted (expandInto, the phased pool's slices).
    */
   private recent: Uint32Array | null = null;
-  private cov: Float64Array;
-  /** StepContext.counts: the model counts its cover points straight into `cov` (kept equal to it) */
+  /** per cover point, how often it fired (StepContext.counts: the model may count into it directly) */
   counts: Float64Array;
   private scratch: Uint8Array;
   private scratchWords: Uint32Array;
@@ -124,7 +123,7 @@ export class Expander implements StepContext {
     this.mw = maskWordsFor(model);
     this.mask = new Uint32Array(this.mw);
     this.stateMask = new Uint32Array(this.mw);
-    this.cov = this.counts = new Float64Array(model.coverPoints.length);
+    this.counts = new Float64Array(model.coverPoints.length);
     this.scratch = new Uint8Array(this.n);
     this.scratchWords = new Uint32Array(this.scratch.buffer);
     this.parent = new Uint8Array(this.n);
@@ -146,7 +145,7 @@ export class Expander implements StepContext {
   dropped = 0;
 
   cover(point: number): void {
-    this.cov[point]!++;
+    this.counts[point]!++;
   }
 
   fail(prop: number): void {
@@ -238,7 +237,7 @@ export class Expander implements StepContext {
     let sw = buf.sw;
     let cap = meta.length / rec;
     let out = 0;
-    this.cov = this.counts = new Float64Array(m.coverPoints.length);
+    this.counts = new Float64Array(m.coverPoints.length);
     this.dropped = 0;
     const parentMasks = buf.pm;
     const dw = this.scratchWords;
@@ -298,7 +297,7 @@ export class Expander implements StepContext {
       maskWords: mw,
       meta: meta.subarray(0, out * rec),
       states: buf.states.subarray(0, out * n),
-      cover: this.cov,
+      cover: this.counts,
       parentMasks: parentMasks.subarray(0, count * mw),
       dropped: this.dropped,
     };
@@ -372,7 +371,7 @@ export class Expander implements StepContext {
     const dw = this.scratchWords;
     const pm = this.stateMask;
     const st = this.staged(nw);
-    this.cov = this.counts = out.cover;
+    this.counts = out.cover;
     let staged = 0;
     const words = this.wordsOf(slice, count);
     for (let k = 0; k < count; k++) {
