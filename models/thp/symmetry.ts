@@ -101,15 +101,12 @@ export function smallsCanonicalizer(c: ThpConfig, o: Offsets): ((s: Uint8Array) 
         rank[k] = next;
         order[next++] = k;
       }
-    let identity = true;
-    for (let k = 0; k < S; k++) {
+    // (not the identity: canonical() said so)
+    for (let k = 0; k < S; k++)
       if (rank[k]! < 0) {
         rank[k] = next;
         order[next++] = k;
       }
-      if (rank[k] !== k) identity = false;
-    }
-    if (identity) return;
     for (let x = 0, end = S * st; x < end; x++) tmp[x] = s[small + x]!;
     for (let j = 0; j < S; j++) {
       const from = order[j]! * st;
