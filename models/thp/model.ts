@@ -26,6 +26,7 @@ import { hva_to_pfn, kvmFaultEnabled, kvmFaultStart } from './virt/kvm/kvm_main.
 import { KvmMmu, type KvmDecision } from './virt/kvm/mmu.js';
 import { resolvePredicate, BUILTIN, type PredicateSource } from './virt/kvm/predicates.js';
 import type { Property } from '../../src/property.js';
+import { wordCopier } from '../../src/state/words.js';
 
 /** The kvm_huge decision: the era's variant, a --set or --predicate override, or compare's two sides. */
 function kvmDecision(c: ThpConfig, properties: readonly Property[]): KvmDecision {
@@ -405,8 +406,10 @@ export function createThpModel(c: ThpConfig): Model {
   };
 
   // dst = src for every enabled step: by words through views kept while the engine passes the same
-  // buffers (its parent and scratch vectors), rather than a TypedArray.set call per step
+  // buffers (its parent and scratch vectors), rather than a TypedArray.set call per step, with a copy
+  // written out for this length (a word loop cost twice TypedArray.set at 92 bytes)
   const words = layout.bytes >>> 2;
+  const copyWords = wordCopier(words);
   let srcObj: Uint8Array | null = null;
   let srcW: Uint32Array | null = null;
   let dstObj: Uint8Array | null = null;
@@ -425,7 +428,7 @@ export function createThpModel(c: ThpConfig): Model {
       dst.set(src);
       return;
     }
-    for (let w = 0; w < words; w++) dstW[w] = srcW[w]!;
+    copyWords(dstW, 0, srcW, 0);
   };
 
   return {

@@ -13,6 +13,7 @@ import { fingerprintWords, type Fp } from '../state/fingerprint.js';
 import { CompactFingerprintSet, PartitionedFingerprintSet, tableHas, tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
 import type { ParentStore } from './store.js';
 import { grownFrontier } from './frontier.js';
+import { wordCopier, type WordCopy } from '../state/words.js';
 
 /**
  * Successors already stored, to drop: a membership callback, or the visited set's compact tables
@@ -110,6 +111,8 @@ export class Expander implements StepContext {
   private readonly parent: Uint8Array;
   private readonly parentWords: Uint32Array;
   private readonly fp: Fp = { hi: 0, lo: 0 };
+  /** a copy of one state's words, written out for this model's length */
+  private readonly copyState: WordCopy;
   private readonly enabled: Uint8Array;
   private readonly candHi = new Uint32Array(BATCH);
   private readonly candLo = new Uint32Array(BATCH);
@@ -128,6 +131,7 @@ export class Expander implements StepContext {
     this.scratchWords = new Uint32Array(this.scratch.buffer);
     this.parent = new Uint8Array(this.n);
     this.parentWords = new Uint32Array(this.parent.buffer);
+    this.copyState = wordCopier(this.n >>> 2);
     this.enabled = new Uint8Array(model.properties.length);
     this.stateProps = [];
     this.transProps = [];
@@ -276,8 +280,7 @@ export class Expander implements StepContext {
         meta[b + 2] = fp.hi;
         meta[b + 3] = fp.lo;
         for (let w = 0; w < mw; w++) meta[b + META_FIXED + w] = this.mask[w]!;
-        const o = out * nw;
-        for (let w = 0; w < nw; w++) sw[o + w] = dw[w]!;
+        this.copyState(sw, out * nw, dw, 0);
         if (tables !== undefined && clean) {
           this.candHi[cands] = fp.hi;
           this.candLo[cands] = fp.lo;
@@ -315,9 +318,7 @@ export class Expander implements StepContext {
       this.parent.set(slice.subarray(k * n, k * n + n));
       return this.parent;
     }
-    const nw = n >>> 2;
-    const pw = this.parentWords;
-    for (let w = 0, from = k * nw; w < nw; w++) pw[w] = words[from + w]!;
+    this.copyState(this.parentWords, 0, words, k * (n >>> 2));
     return this.parent;
   }
 
@@ -389,7 +390,7 @@ export class Expander implements StepContext {
         st.lo[staged] = fp.lo;
         st.parent[staged] = id;
         st.action[staged] = a;
-        for (let w = 0, to = staged * nw; w < nw; w++) st.words[to + w] = dw[w]!;
+        this.copyState(st.words, staged * nw, dw, 0);
         if (++staged === BATCH) {
           this.insertStaged(out, staged, nw);
           staged = 0;
@@ -437,7 +438,7 @@ export class Expander implements StepContext {
       }
       if (!visited.add(next, st.hi[j]!, st.lo[j]!)) continue;
       store.push(st.parent[j]!, st.action[j]!);
-      for (let w = 0, from = j * nw, to = at * nw; w < nw; w++) nextWords[to + w] = st.words[from + w]!;
+      this.copyState(nextWords, at * nw, st.words, j * nw);
       out.count = ++at;
     }
   }
@@ -456,7 +457,7 @@ export class Expander implements StepContext {
       }
       if (w !== j) {
         for (let x = 0; x < rec; x++) meta[w * rec + x] = meta[j * rec + x]!;
-        for (let x = 0; x < nw; x++) sw[w * nw + x] = sw[j * nw + x]!;
+        this.copyState(sw, w * nw, sw, j * nw);
       }
       w++;
     }

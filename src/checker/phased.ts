@@ -26,6 +26,7 @@ import { packageRoot, type ModelSpec } from './parallel.js';
 import type { ParentStore } from './store.js';
 import { MAX_FRONTIER_BYTES, frontierFull, grownFrontier, levelBuffer, nextLevelRoom } from './frontier.js';
 import { CompactFingerprintSet, PartitionedFingerprintSet, type SharedTable, type TableSnapshot } from '../fpset/fpset.js';
+import { wordCopier } from '../state/words.js';
 
 const HEADER_WORDS = 10; // count, maskWords, coverLen, parents, dropped, K, stateBytes, fresh (after compact), masked, -
 
@@ -122,12 +123,13 @@ export class SharedSlice {
     const n = this.states.length / Math.max(1, this.count);
     const nw = n >>> 2;
     const sw = new Uint32Array(this.sab, this.states.byteOffset, this.states.byteLength >>> 2);
+    const copy = wordCopier(nw);
     let f = 0;
     for (let j = 0; j < this.count; j++) {
       if (this.fresh[j] !== 1) continue;
       this.order[f] = this.meta[j * rec]!;
       this.acts[f] = this.meta[j * rec + 1]!;
-      if (f !== j) for (let w = 0; w < nw; w++) sw[f * nw + w] = sw[j * nw + w]!;
+      if (f !== j) copy(sw, f * nw, sw, j * nw);
       f++;
     }
     new Uint32Array(this.sab, 0, HEADER_WORDS)[7] = f;
