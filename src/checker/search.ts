@@ -68,6 +68,11 @@ export interface SearchOptions {
   frontierBytes?: number;
   /** parallel bfs: levels of fewer states than this per worker run on the main thread (default 1024) */
   phasedFrom?: number;
+  /**
+   * parallel bfs: start the threads only once the run has lasted this long (ms; default POOL_AFTER_MS, or
+   * the environment's MMCHECK_POOL_AFTER_MS); ignored when phasedFrom is given (threads as soon as needed)
+   */
+  poolAfterMs?: number;
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
   /** bfs only: checkpoints at level boundaries, stop on a signal, resume (src/checker/checkpoint.ts) */
@@ -107,6 +112,8 @@ export interface SearchResult {
   depth: number;
   seconds: number;
   workers: number;
+  /** worker threads the run started: 0 when it finished on the main thread (a parallel run shorter than POOL_AFTER_MS) */
+  threads: number;
   peakRssBytes: number;
   visitedBytes: number;
   /** visited set + trace bookkeeping per distinct state */
@@ -132,6 +139,8 @@ class Run {
   readonly isAssert: boolean[];
   /** a resumed run starts earlier by the time its checkpoint had spent */
   start = Date.now();
+  /** worker threads started (SearchResult.threads) */
+  threads = 0;
   transitions = 0;
   depth = 0;
   cut: string | null = null;
@@ -287,6 +296,7 @@ class Run {
       depth: this.depth,
       seconds,
       workers,
+      threads: this.threads,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       visitedBytes: bytes,
       bytesPerState: distinct > 0 ? bytes / distinct : 0,
@@ -336,10 +346,13 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   // otherwise (a run that may stop mid-level) the main thread is one of the workers: it merges every
   // successor, and expands slices from the end of the level while it waits
   const pool = workers > 1 && !phasedRun ? new PoolExpander(opts.spec!, workers - 1, props) : null;
+  if (pool) run.threads = workers - 1;
   // the phased pool starts once a level reaches an eighth of the phased size (its threads load the
-  // model meanwhile): a run whose levels all stay small never starts threads
+  // model meanwhile) and the run has lasted POOL_AFTER_MS: a run whose levels all stay small, or that
+  // ends sooner, never starts threads
   let phasedPool: PhasedPool | null = null;
   const phasedFrom = opts.phasedFrom ?? PHASED_MIN_STATES;
+  const poolAfter = opts.poolAfterMs ?? poolAfterDefault();
   const n = model.stateBytes;
   // Dropping known successors in the expander saves copying them out; a run that may stop
   // mid-slice (state bound, fail-fast) counts transitions one by one instead, so the count
@@ -400,7 +413,10 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       let nextCount: number;
       let interrupted = false;
       // small levels (the first few, the last few) cost less on the main thread than in tasks
-      if (phasedRun && !phasedPool && count * 8 >= phasedFrom * workers) phasedPool = new PhasedPool(opts.spec!, workers, props);
+      if (phasedRun && !phasedPool && count * 8 >= phasedFrom * workers && (opts.phasedFrom !== undefined || Date.now() - run.start >= poolAfter)) {
+        phasedPool = new PhasedPool(opts.spec!, workers, props);
+        run.threads = workers;
+      }
       // by default a level goes to the pool only once its threads are warm (the main thread goes on with the
       // levels meanwhile: short runs never wait for threads to start); an explicit phasedFrom waits for them
       if (phasedPool && count >= phasedFrom * workers && opts.phasedFrom !== undefined) await phasedPool.whenWarm();
@@ -482,6 +498,22 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
 
 /** Per worker: a smaller level is expanded on the main thread, even in a parallel run. */
 const PHASED_MIN_STATES = 1024;
+/**
+ * A parallel run starts its threads only after this long (unless phasedFrom is given): each thread loads
+ * the model (about 150 ms of CPU) and compiles its hot paths anew, which a run of a second or less does
+ * not earn back. In-process search times on 2 cores, 3 fresh processes each: thp-core v4.6 P=2 N=4 with
+ * 2 workers 0.88-1.15 s with threads from the start, 0.52-0.83 s with this delay, 0.63-0.66 s with 1
+ * worker; P=3 N=4 --symmetry smalls (5 runs) median 4.2 s from the start, 4.8 s with the delay, 5.2 s
+ * with 1 worker. Longer runs lose the same second at most.
+ */
+const POOL_AFTER_MS = 1000;
+
+/** POOL_AFTER_MS, or MMCHECK_POOL_AFTER_MS when it is a number of ms (the tests start threads at once with 0). */
+function poolAfterDefault(): number {
+  const v = process.env.MMCHECK_POOL_AFTER_MS;
+  const ms = v === undefined || v.trim() === '' ? NaN : Number(v);
+  return Number.isFinite(ms) && ms >= 0 ? ms : POOL_AFTER_MS;
+}
 
 /** The phased parallel BFS applies: nothing may stop it mid-level at a point that depends on the worker count. */
 function phased(o: SearchOptions): boolean {

@@ -29,6 +29,8 @@ export interface Report {
     seconds: number;
     statesPerSec: number;
     workers: number;
+    /** worker threads started: 0 when a parallel run ended before it needed them */
+    threads: number;
     strategy: string;
     peakRssBytes: number;
     bytesPerState: number;
@@ -66,6 +68,7 @@ export function makeReport(model: Model, config: Record<string, unknown>, r: Sea
       seconds: Number(r.seconds.toFixed(3)),
       statesPerSec: r.seconds > 0 ? Math.round(r.distinct / r.seconds) : r.distinct,
       workers: r.workers,
+      threads: r.threads,
       strategy: r.strategy,
       peakRssBytes: r.peakRssBytes,
       bytesPerState: Number(r.bytesPerState.toFixed(2)),

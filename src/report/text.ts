@@ -25,7 +25,7 @@ export function renderSummary(r: Report): string {
   for (const [k, v] of nested) out.push(`  ${k}: ${flat(k, v).join(' ')}`);
   const s = r.stats;
   out.push(
-    `search: ${s.strategy}, ${s.workers} worker${s.workers === 1 ? '' : 's'}: ` +
+    `search: ${s.strategy}, ${s.workers} worker${s.workers === 1 ? '' : 's'}${s.workers > 1 && s.threads === 0 ? ' (no threads started: the run was too short, or its levels too small, to use them)' : ''}: ` +
       (r.exhaustive
         ? 'EXHAUSTIVE (every reachable state was checked)'
         : r.probabilistic && r.cut === null

@@ -10,12 +10,26 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * CLI tests start worker threads as soon as a level needs them (MMCHECK_POOL_AFTER_MS=0), since their
+ * runs are all shorter than the second a parallel run otherwise waits: `--workers 2` then means threads.
+ */
 export function mmcheck(...args: string[]): CliResult {
+  return mmcheckWith({}, ...args);
+}
+
+/** mmcheck with these environment variables set (undefined: removed). */
+export function mmcheckWith(env: Record<string, string | undefined>, ...args: string[]): CliResult {
+  const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', MMCHECK_POOL_AFTER_MS: '0' };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete e[k];
+    else e[k] = v;
+  }
   const r = spawnSync(process.execPath, ['bin/mmcheck.js', ...args], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: e,
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
