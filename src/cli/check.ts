@@ -66,7 +66,7 @@ export function addSearchBounds(cmd: Command): Command {
     .option('--depth <n>', 'bound on search depth (steps)', intArg(0))
     .option('--max-states <n>', 'bound on distinct states', intArg(1))
     .option('--timeout <s>', 'bound on wall time in seconds', numArg(0))
-    .option('--workers <n>', 'worker threads for bfs (a number or auto)', workersArg, 1);
+    .option('--workers <n>', 'worker threads for bfs (a number or auto; started once a run has lasted 1 s)', workersArg, 1);
 }
 
 export function checkCommand(): Command {
