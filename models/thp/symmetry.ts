@@ -21,6 +21,7 @@
  */
 import type { ThpConfig } from './config.js';
 import { REF_USED, ZERO_PAGE_ID, ZERO_PTE, type Offsets } from './layout.js';
+import { wordCopier } from '../../src/state/words.js';
 
 export const SYMMETRIES = ['smalls', 'procs'] as const;
 
@@ -161,6 +162,7 @@ export function procsCanonicalizer(c: ThpConfig, o: Offsets, bytes: number, smal
   const cw = new Uint32Array(cand.buffer);
   const bw = new Uint32Array(best.buffer);
   const words = bytes >>> 2;
+  const copyWords = wordCopier(words);
   const node = (pi: number[], v: number) => (v === 0 || v - 1 >= P ? v : pi[v - 1]! + 1); // mapping = av node + 1
   const chain = (pi: number[], v: number) => {
     let r = v & ~((1 << P) - 1);
@@ -169,13 +171,13 @@ export function procsCanonicalizer(c: ThpConfig, o: Offsets, bytes: number, smal
   };
   const ow = new Uint32Array(orig.buffer);
   const { mm, mmStride, ANON_VMA_CHAIN } = o;
-  // per renaming: word and byte loops, not set()/subarray() (a builtin call or a view per mm record
-  // cost more than the bytes they move, as in smallsCanonicalizer)
+  // per renaming: whole states by the generated word copy, mm records by byte loops, not set()/subarray()
+  // (a builtin call or a view per mm record cost more than the bytes they move, as in smallsCanonicalizer)
   return (s: Uint8Array): void => {
     orig.set(s);
     let have = false;
     for (const pi of perms) {
-      for (let w = 0; w < words; w++) cw[w] = ow[w]!;
+      copyWords(cw, 0, ow, 0);
       for (let p = 0; p < P; p++) {
         const from = mm + p * mmStride;
         const to = mm + pi[p]! * mmStride;
@@ -205,7 +207,7 @@ export function procsCanonicalizer(c: ThpConfig, o: Offsets, bytes: number, smal
           }
         }
       if (less) {
-        for (let w = 0; w < words; w++) bw[w] = cw[w]!;
+        copyWords(bw, 0, cw, 0);
         have = true;
       }
     }

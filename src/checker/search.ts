@@ -15,6 +15,7 @@ import { PoolExpander, type ModelSpec } from './parallel.js';
 import { PhasedPool, SharedFrontier, phasedLevel, yieldToEvents, type PhasedRun } from './phased.js';
 import { MAX_FRONTIER_BYTES, frontierFull, grownFrontier, levelBuffer, nextLevelRoom } from './frontier.js';
 import { packSlice, unpackSlice } from './wire.js';
+import { wordCopier } from '../state/words.js';
 import { NO_PARENT, ParentStore } from './store.js';
 import type { BfsSnapshot, CheckpointHooks } from './checkpoint.js';
 
@@ -562,6 +563,7 @@ async function mergedLevel(
   };
   const slices = Math.ceil(count / slice);
   const nw = n >>> 2;
+  const copyState = wordCopier(nw);
   const window = pool ? (workers - 1) * 3 : 1;
   let nextOut = 0;
   let tail = slices - 1; // slices above tail were taken by the main thread
@@ -636,7 +638,7 @@ async function mergedLevel(
         }
         if (!run.add(r.states, r.meta[b + 2]!, r.meta[b + 3]!, j * n)) continue;
         run.store.push(parent, action);
-        for (let w = 0, from = j * nw, to = nextCount * nw; w < nw; w++) nextWords[to + w] = rWords[from + w]!;
+        copyState(nextWords, nextCount * nw, rWords, j * nw);
         nextCount++;
         if (run.stopped || run.full()) break;
       }
