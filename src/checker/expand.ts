@@ -143,6 +143,8 @@ export class Expander implements StepContext {
       else if (p.check) this.transProps.push(i);
     });
     this.liveStateProps = this.stateProps.slice();
+    this.liveTransProps = this.transProps.slice();
+    this.live = this.enabled.slice();
   }
 
   /** successors dropped by `known` in the last expand() (transitions all the same) */
@@ -153,7 +155,7 @@ export class Expander implements StepContext {
   }
 
   fail(prop: number): void {
-    if (this.enabled[prop]) {
+    if (this.live[prop]) {
       this.mask[prop >>> 5]! |= 1 << (prop & 31);
       this.maskDirty = true;
     }
@@ -161,14 +163,22 @@ export class Expander implements StepContext {
   private maskDirty = false;
 
   /**
-   * Properties whose first finding is already known (bit set): their state checks are skipped,
-   * since a later finding would be ignored anyway. Kernel assertions are never skipped (they drop states).
+   * Properties whose first finding is already known (bit set): their state and transition checks are
+   * skipped, and the model's fail() for them is ignored, since a later finding would be ignored anyway
+   * (a reached `sometimes` fires on a large share of transitions: thp-core's cow-reuse-thp-subpage on
+   * 168k of 1.28M). Kernel assertions are never skipped (they drop states).
    */
   setFound(found: Uint32Array | readonly number[] | null): void {
     const props = this.model.properties;
-    this.liveStateProps = this.stateProps.filter((p) => !found || ((found[p >>> 5] ?? 0) & (1 << (p & 31))) === 0 || props[p]!.kind === 'kernel-assertion');
+    const live = (p: number) => !found || ((found[p >>> 5] ?? 0) & (1 << (p & 31))) === 0 || props[p]!.kind === 'kernel-assertion';
+    this.liveStateProps = this.stateProps.filter(live);
+    this.liveTransProps = this.transProps.filter(live);
+    for (let p = 0; p < props.length; p++) this.live[p] = this.enabled[p]! && live(p) ? 1 : 0;
   }
   private liveStateProps: number[] = [];
+  private liveTransProps: number[] = [];
+  /** per property: enabled and not yet found (or a kernel assertion): fail() records it */
+  private readonly live: Uint8Array;
 
   /** State-property bits of s, written at out[at .. at + maskWords). */
   evaluateInto(s: Uint8Array, out: Uint32Array, at: number): void {
@@ -345,7 +355,7 @@ export class Expander implements StepContext {
     const dst = this.scratch;
     if (!m.apply(src, a, dst, this)) return false;
     if (m.canonicalize !== undefined) m.canonicalize(dst);
-    const trans = this.transProps;
+    const trans = this.liveTransProps;
     for (let t = 0; t < trans.length; t++) {
       const p = trans[t]!;
       const prop = m.properties[p]!;

@@ -63,3 +63,37 @@ describe('Expander known-successor dropping', () => {
     expect(ex.expand(s0!, 1).count).toBe(plain.count);
   });
 });
+
+describe('Expander.setFound', () => {
+  it('stops recording a found property at transitions (model fail() and checks), and changes no successor', () => {
+    const m = createModel('thp', { profile: 'thp-core', era: 'v4.6', procs: 2, subpages: 2 });
+    const p = m.properties.findIndex((x) => x.name === 'cow-reuse-thp-subpage');
+    expect(p).toBeGreaterThanOrEqual(0);
+    const bit = (meta: Uint32Array, j: number) => (meta[j * 5 + 4 + (p >>> 5)]! >>> (p & 31)) & 1;
+    // BFS (no dedupe needed: a few levels) until a level has transitions that fire it
+    let frontier = Uint8Array.from(m.initStates()[0]!);
+    let count = 1;
+    const fires = (r: ReturnType<Expander['expand']>) => Array.from({ length: r.count }, (_, j) => bit(r.meta, j)).filter((b) => b === 1).length;
+    for (let level = 0; level < 6; level++) {
+      const r = new Expander(m).expand(frontier, count);
+      if (fires(r) > 0) break;
+      frontier = Uint8Array.from(r.states);
+      count = r.count;
+    }
+    const plain = new Expander(m).expand(frontier, count);
+    const plainStates = [...plain.states];
+    const plainMeta = [...plain.meta];
+    expect(fires(plain)).toBeGreaterThan(0);
+    const ex = new Expander(m);
+    const found = new Uint32Array(1);
+    found[p >>> 5] = 1 << (p & 31);
+    ex.setFound(found);
+    const after = ex.expand(frontier, count);
+    expect(after.count).toBe(plain.count);
+    expect([...after.states]).toEqual(plainStates);
+    expect(fires(after)).toBe(0);
+    // every other bit is as before
+    const strip = (meta: number[]) => meta.map((w, i) => (i % 5 === 4 + (p >>> 5) ? w & ~(1 << (p & 31)) : w));
+    expect(strip([...after.meta])).toEqual(strip(plainMeta));
+  });
+});
