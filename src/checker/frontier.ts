@@ -36,14 +36,26 @@ export type BufferKind = ArrayBufferConstructor | SharedArrayBufferConstructor;
  * this kind and large enough, since its pages are already mapped; else a new one.
  */
 export function levelBuffer(bytes: number, spare: ArrayBufferLike | undefined, kind: BufferKind): ArrayBufferLike {
-  return spare instanceof kind && spare.byteLength >= bytes ? spare : new kind(bytes);
+  if (spare instanceof kind && spare.byteLength >= bytes) return spare;
+  return kind === ArrayBuffer ? uninitialized(bytes) : new kind(bytes);
+}
+
+/**
+ * A plain buffer whose bytes are not zeroed first: a level's buffer is only read where it was written,
+ * and is sized for four times the states it usually gets, so zeroing it (a calloc from a heap that
+ * already had the memory) faulted in and cleared pages that were never used: 5% of thp-core's time.
+ */
+export function uninitialized(bytes: number): ArrayBuffer {
+  const b = Buffer.allocUnsafe(bytes);
+  // small sizes come out of Node's shared pool: not a buffer of our own
+  return b.byteOffset === 0 && b.buffer.byteLength === bytes ? (b.buffer as ArrayBuffer) : new ArrayBuffer(bytes);
 }
 
 /** A copy of `next`'s first `used` bytes in a buffer (of `kind`) grown to hold `need` bytes; null past `max`. */
 export function grownFrontier(next: Uint8Array, used: number, need: number, max: number, kind: BufferKind = ArrayBuffer): Uint8Array | null {
   const len = grownLength(next.length, need, max);
   if (len < 0) return null;
-  const g = new Uint8Array(new kind(len));
+  const g = new Uint8Array(kind === ArrayBuffer ? uninitialized(len) : new kind(len));
   g.set(next.subarray(0, used));
   return g;
 }

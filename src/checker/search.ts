@@ -13,7 +13,7 @@ import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, hasMask, maskWordsFor, type Known, type LevelSink, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
 import { PhasedPool, SharedFrontier, phasedLevel, yieldToEvents, type PhasedRun } from './phased.js';
-import { MAX_FRONTIER_BYTES, frontierFull, grownFrontier, levelBuffer, nextLevelRoom } from './frontier.js';
+import { MAX_FRONTIER_BYTES, frontierFull, grownFrontier, levelBuffer, nextLevelRoom, uninitialized } from './frontier.js';
 import { packSlice, unpackSlice } from './wire.js';
 import { wordCopier } from '../state/words.js';
 import { NO_PARENT, ParentStore } from './store.js';
@@ -575,7 +575,7 @@ async function mergedLevel(
       inFlight++;
     }
   };
-  let next: Uint8Array = new Uint8Array(nextLevelRoom(count, n, run.frontierBytes) * n); // committed only as written
+  let next: Uint8Array = new Uint8Array(uninitialized(nextLevelRoom(count, n, run.frontierBytes) * n)); // committed only as written
   let nextWords: Uint32Array = new Uint32Array(next.buffer);
   let nextCount = 0;
   let merged = 0;
