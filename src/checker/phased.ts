@@ -365,6 +365,12 @@ export interface PhasedLevelOptions {
   spare?: ArrayBufferLike;
   /** the largest buffer the next level may fill (default: MAX_FRONTIER_BYTES) */
   maxBytes?: number;
+  /**
+   * a level begun on the main thread and handed over: its states before `from` are expanded, their new
+   * states are already in `next` (which this level appends to)
+   */
+  from?: number;
+  next?: SharedFrontier;
 }
 
 /**
@@ -385,13 +391,14 @@ export async function phasedLevel(
   const W = pool.workers;
   // Few, large tasks: each task moves a few SharedArrayBuffers between threads, and that costs
   // tens of microseconds apiece in Node 20; four slices per thread and chunk balance the load.
-  const slice = Math.max(1, o.sliceStates ?? Math.min(4096, Math.ceil(count / (W * 4))));
+  const slice = Math.max(1, o.sliceStates ?? Math.min(4096, Math.ceil((count - (o.from ?? 0)) / (W * 4))));
   const chunk = Math.max(slice, o.chunkStates ?? slice * W * 4);
   const assertMask = Array.from({ length: run.maskWords }, () => 0);
   run.isAssert.forEach((a, p) => {
     if (a) assertMask[p >>> 5]! |= 1 << (p & 31);
   });
-  const next = new SharedFrontier(n, nextLevelRoom(count, n, o.maxBytes), o.spare);
+  const next = o.next ?? new SharedFrontier(n, nextLevelRoom(count, n, o.maxBytes), o.spare);
+  const from = o.from ?? 0;
   // properties found so far are not checked again (a copy per chunk: the main thread's expander keeps run.foundChanged)
   let found: Uint32Array | null = run.found.slice();
   const expandChunk = (c0: number): Promise<SharedSlice>[] => {
@@ -403,7 +410,7 @@ export async function phasedLevel(
     for (const p of out) p.catch(() => {});
     return out;
   };
-  let merged = 0;
+  let merged = from;
   // The chunk after the one awaited is always queued already, so that a thread done with its share of a
   // chunk goes on with the next instead of waiting for the others (that wait was 6-8% of a thread's time).
   // Expansions read tables the dedupe writes (or has replaced, after growing one): a slot matches only once
@@ -411,10 +418,10 @@ export async function phasedLevel(
   // (or a stale snapshot one inserted since), which only leaves that successor to the dedupe, and never
   // finds one that is not there.
   const pending: Promise<SharedSlice>[][] = [];
-  for (let c0 = 0; c0 < count && pending.length < 2; c0 += chunk) pending.push(expandChunk(c0));
+  for (let c0 = from; c0 < count && pending.length < 2; c0 += chunk) pending.push(expandChunk(c0));
   let deduped: Promise<void> = Promise.resolve();
   let assembled: Promise<void> = Promise.resolve();
-  for (let c0 = 0; pending.length > 0; c0 += chunk) {
+  for (let c0 = from; pending.length > 0; c0 += chunk) {
     const slices = await Promise.all(pending.shift()!);
     const stop = run.timeUp() || (o.interrupted?.() ?? false);
     found = run.found.slice();

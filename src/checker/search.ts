@@ -74,6 +74,11 @@ export interface SearchOptions {
    * the environment's MMCHECK_POOL_AFTER_MS); ignored when phasedFrom is given (threads as soon as needed)
    */
   poolAfterMs?: number;
+  /**
+   * parallel bfs, for tests: a level begun on the main thread is handed to the pool after this many blocks
+   * (sliceStates parents each), once its threads are warm, instead of whenever they become ready
+   */
+  handOffAfterBlocks?: number;
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
   /** bfs only: checkpoints at level boundaries, stop on a signal, resume (src/checker/checkpoint.ts) */
@@ -115,6 +120,8 @@ export interface SearchResult {
   workers: number;
   /** worker threads the run started: 0 when it finished on the main thread (a parallel run shorter than POOL_AFTER_MS) */
   threads: number;
+  /** levels begun on the main thread and finished by the threads (they became ready during the level) */
+  handedOff: number;
   peakRssBytes: number;
   visitedBytes: number;
   /** visited set + trace bookkeeping per distinct state */
@@ -142,6 +149,8 @@ class Run {
   start = Date.now();
   /** worker threads started (SearchResult.threads) */
   threads = 0;
+  /** SearchResult.handedOff */
+  handedOff = 0;
   transitions = 0;
   depth = 0;
   cut: string | null = null;
@@ -298,6 +307,7 @@ class Run {
       seconds,
       workers,
       threads: this.threads,
+      handedOff: this.handedOff,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       visitedBytes: bytes,
       bytesPerState: distinct > 0 ? bytes / distinct : 0,
@@ -351,7 +361,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   // the phased pool starts once a level reaches an eighth of the phased size (its threads load the
   // model meanwhile) and the run has lasted POOL_AFTER_MS: a run whose levels all stay small, or that
   // ends sooner, never starts threads
-  let phasedPool: PhasedPool | null = null;
+  let phasedPool = null as PhasedPool | null; // (assigned in startPool too: no narrowing to null)
   const phasedFrom = opts.phasedFrom ?? PHASED_MIN_STATES;
   const poolAfter = opts.poolAfterMs ?? poolAfterDefault();
   const n = model.stateBytes;
@@ -414,15 +424,19 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       let nextCount: number;
       let interrupted = false;
       // small levels (the first few, the last few) cost less on the main thread than in tasks
-      if (phasedRun && !phasedPool && count * 8 >= phasedFrom * workers && (opts.phasedFrom !== undefined || Date.now() - run.start >= poolAfter)) {
-        phasedPool = new PhasedPool(opts.spec!, workers, props);
-        run.threads = workers;
-      }
+      const startPool = (): void => {
+        if (phasedRun && !phasedPool && count * 8 >= phasedFrom * workers && (opts.phasedFrom !== undefined || Date.now() - run.start >= poolAfter)) {
+          phasedPool = new PhasedPool(opts.spec!, workers, props);
+          run.threads = workers;
+        }
+      };
+      startPool();
       // by default a level goes to the pool only once its threads are warm (the main thread goes on with the
       // levels meanwhile: short runs never wait for threads to start); an explicit phasedFrom waits for them
       if (phasedPool && count >= phasedFrom * workers && opts.phasedFrom !== undefined) await phasedPool.whenWarm();
       else if (phasedPool && !phasedPool.ready) await yieldToEvents(); // the threads' replies are only read between tasks
-      if (phasedPool?.ready && count >= phasedFrom * workers) {
+      // (handOffAfterBlocks, a test's: the first level big enough begins here, and is handed over)
+      if (phasedPool?.ready && count >= phasedFrom * workers && (opts.handOffAfterBlocks === undefined || run.handedOff > 0)) {
         if (shared?.bytes.buffer !== frontier.buffer) shared = SharedFrontier.of(frontier, count, n);
         const r = await phasedLevel(run as PhasedRun, run.visited as PartitionedFingerprintSet, phasedPool, shared, base, n, {
           sliceStates: opts.sliceStates,
@@ -444,14 +458,49 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           }
           return foundNow;
         };
+        // A level begun here goes on in the pool once its threads are ready (they load meanwhile): a level
+        // of a long run that started just before could otherwise keep the main thread alone for seconds
+        // (v5.19 ranges=basic, 2 workers: 4 s alone of 12 s). The order of parents, successors and state
+        // numbers is the same either way, so where it is handed over changes no result.
+        let blocks = 0;
+        const handOff = phasedRun
+          ? async (done: number): Promise<boolean> => {
+              if (count - done < phasedFrom * workers) return false;
+              startPool();
+              if (!phasedPool) return false;
+              if (opts.handOffAfterBlocks !== undefined) {
+                if (++blocks < opts.handOffAfterBlocks) return false;
+                await phasedPool.whenWarm();
+              } else if (!phasedPool.ready) await yieldToEvents(); // the threads' replies are only read between tasks
+              return phasedPool.ready;
+            }
+          : undefined;
         const r =
           !pool && phased(opts) && (run.visited instanceof CompactFingerprintSet || run.visited instanceof PartitionedFingerprintSet)
-            ? await fusedLevel(run, run.visited, local, frontier, base, count, n, opts.sliceStates, ck, refreshFound, spare)
+            ? await fusedLevel(run, run.visited, local, frontier, base, count, n, opts.sliceStates, ck, refreshFound, spare, handOff)
             : await mergedLevel(run, local, pool, frontier, base, count, n, known, opts.sliceStates, ck, refreshFound);
         merged = r.merged;
         interrupted = r.interrupted;
         next = r.next;
         nextCount = r.nextCount;
+        if ('handedOff' in r && r.handedOff && phasedPool && !run.stopped) {
+          run.handedOff++;
+          const into = new SharedFrontier(n, Math.max(nextLevelRoom(count, n, run.frontierBytes), nextCount), undefined);
+          into.pushBlock(next, nextCount);
+          if (shared?.bytes.buffer !== frontier.buffer) shared = SharedFrontier.of(frontier, count, n);
+          const p = await phasedLevel(run as PhasedRun, run.visited as PartitionedFingerprintSet, phasedPool, shared, base, n, {
+            sliceStates: opts.sliceStates,
+            interrupted: ck ? () => ck.interrupted() : undefined,
+            maxBytes: run.frontierBytes,
+            from: merged,
+            next: into,
+          });
+          merged = p.merged;
+          interrupted = p.interrupted;
+          shared = p.next;
+          next = p.next.view();
+          nextCount = p.next.count;
+        }
       }
       if (interrupted && ck && mark) {
         // abandon the level: checkpoint its start, leaving out the states it added
@@ -672,7 +721,8 @@ async function fusedLevel(
   ck: CheckpointHooks | undefined,
   refreshFound: () => void,
   spare: ArrayBufferLike | undefined,
-): Promise<{ next: Uint8Array; nextCount: number; merged: number; interrupted: boolean }> {
+  handOff?: (merged: number) => Promise<boolean>,
+): Promise<{ next: Uint8Array; nextCount: number; merged: number; interrupted: boolean; handedOff: boolean }> {
   const block = Math.max(1, sliceStates ?? 2048);
   const room = nextLevelRoom(count, n, run.frontierBytes) * n;
   const out: LevelSink = {
@@ -711,8 +761,9 @@ async function fusedLevel(
       interrupted = true;
       break;
     }
+    if (handOff && merged < count && !run.stopped && (await handOff(merged))) return { next: out.next, nextCount: out.count, merged, interrupted, handedOff: true };
   }
-  return { next: out.next, nextCount: out.count, merged, interrupted };
+  return { next: out.next, nextCount: out.count, merged, interrupted, handedOff: false };
 }
 
 /** After a block of a level: the time bound, progress, checkpoints; true when a signal interrupted the level. */

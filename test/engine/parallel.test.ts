@@ -108,6 +108,22 @@ describe('parallel bfs', () => {
     }
   });
 
+  it('a level begun on the main thread and handed to the threads mid-level: the same states, traces and coverage', async () => {
+    const cfg = { era: 'andrea-v1', procs: 2, subpages: 2 } as unknown as Record<string, number>;
+    const { m, r: one } = await run('thp', cfg, 1);
+    const want = essence(m, one);
+    // blocks of 5 parents; the first level of 2 x 10 parents or more goes over after 3 of them (or 1)
+    for (const [workers, handOffAfterBlocks] of [
+      [2, 3],
+      [3, 1],
+    ] as const) {
+      const { r } = await run('thp', cfg, workers, { sliceStates: 5, phasedFrom: 10, handOffAfterBlocks });
+      expect(r.handedOff, `${workers} workers`).toBe(1);
+      expect(essence(m, r), `${workers} workers, handed over after ${handOffAfterBlocks} blocks`).toEqual(want);
+    }
+    expect(one.handedOff).toBe(0);
+  });
+
   it('a time bound stops a phased level between chunks, with the next chunk already queued: a cut, the stored states kept', async () => {
     // 10^7 states in slices of 50: many chunks a level, each with the next one queued behind it; the
     // bound leaves room for the threads to start on a slow machine, and no machine stores them all in it
