@@ -331,9 +331,9 @@ export class SharedFrontier {
   /** a block did not fit (reserve): the level stopped there */
   full = false;
 
-  /** `spare`: a buffer no longer in use (an earlier level's), taken if it holds `states` states */
-  constructor(private readonly n: number, states: number, spare?: ArrayBufferLike) {
-    this.sab = levelBuffer(Math.max(1, states) * n, spare, SharedArrayBuffer) as SharedArrayBuffer;
+  /** `spare`: a buffer no longer in use (an earlier level's), taken if it holds `least` states (default: `states`) */
+  constructor(private readonly n: number, states: number, spare?: ArrayBufferLike, least = states) {
+    this.sab = levelBuffer(Math.max(1, states) * n, spare, SharedArrayBuffer, Math.max(1, least) * n) as SharedArrayBuffer;
     this.bytes = new Uint8Array(this.sab);
   }
 
@@ -412,7 +412,7 @@ export async function phasedLevel(
   run.isAssert.forEach((a, p) => {
     if (a) assertMask[p >>> 5]! |= 1 << (p & 31);
   });
-  const next = o.next ?? new SharedFrontier(n, nextLevelRoom(count, n, o.maxBytes), o.spare);
+  const next = o.next ?? new SharedFrontier(n, nextLevelRoom(count, n, o.maxBytes), o.spare, count);
   const from = o.from ?? 0;
   // properties found so far are not checked again (a copy per chunk: the main thread's expander keeps run.foundChanged)
   let found: Uint32Array | null = run.found.slice();

@@ -728,7 +728,7 @@ async function fusedLevel(
   const out: LevelSink = {
     visited,
     store: run.store,
-    next: new Uint8Array(levelBuffer(room, spare, ArrayBuffer)),
+    next: new Uint8Array(levelBuffer(room, spare, ArrayBuffer, count * n)),
     count: 0,
     maxBytes: run.frontierBytes,
     full: false,
