@@ -22,7 +22,7 @@ import { dirname, resolve } from 'node:path';
 import { UsageError } from '../model.js';
 import type { Path } from './search.js';
 
-export const CHECKPOINT_FORMAT = 1;
+export const CHECKPOINT_FORMAT = 2; // 2: the visited sets hash with fingerprintWords (four chains), not the murmur-style hash
 const MAGIC = `mmcheck-checkpoint ${CHECKPOINT_FORMAT}\n`;
 
 /** A bfs run at the start of a level: what the search restores (from the engine: views of its tables, to be written at once). */

@@ -8,7 +8,7 @@
 import { is, type Map as IMap } from 'immutable';
 import type { ActionInfo, Model, StepContext } from '../model.js';
 import { isStateProperty } from '../property.js';
-import { fingerprint, fpHex } from '../state/fingerprint.js';
+import { fpHex, stableFingerprint } from '../state/fingerprint.js';
 import type { Path } from './search.js';
 
 export interface Change {
@@ -114,7 +114,7 @@ export function buildTrace(model: Model, config: unknown, property: string, path
       args: info.args,
       kernel: info.kernel,
       branches: branches[k]!.map((c) => model.coverPoints[c] ?? String(c)),
-      fp: fpHex(fingerprint(states[k + 1]!)),
+      fp: fpHex(stableFingerprint(states[k + 1]!)),
       changes: diff(decoded[k]!, decoded[k + 1]!, order),
       fired: [...fired[k]!].map((i) => model.properties[i]!.name),
     };
@@ -127,7 +127,7 @@ export function buildTrace(model: Model, config: unknown, property: string, path
     property,
     kind: prop?.kind ?? 'unknown',
     init: path.init,
-    initFp: fpHex(fingerprint(states[0]!)),
+    initFp: fpHex(stableFingerprint(states[0]!)),
     initial: decoded[0]!.toObject(),
     steps,
     final: decoded[decoded.length - 1]!.toObject(),
@@ -143,9 +143,9 @@ export function traceReproduces(model: Model, t: Trace): { ok: boolean; why: str
   if (t.steps.length !== t.actionIds.length)
     return { ok: false, why: `the trace records ${t.steps.length} steps but ${t.actionIds.length} action ids` };
   const { states, fired } = replay(model, { init: t.init, actions: t.actionIds });
-  if (fpHex(fingerprint(states[0]!)) !== t.initFp) return { ok: false, why: 'the initial state differs from the recorded one' };
+  if (fpHex(stableFingerprint(states[0]!)) !== t.initFp) return { ok: false, why: 'the initial state differs from the recorded one' };
   for (let i = 0; i < t.steps.length; i++) {
-    if (fpHex(fingerprint(states[i + 1]!)) !== t.steps[i]!.fp)
+    if (fpHex(stableFingerprint(states[i + 1]!)) !== t.steps[i]!.fp)
       return { ok: false, why: `step ${i + 1} (${t.steps[i]!.action}) reaches a different state than recorded` };
   }
   const p = model.properties[idx]!;

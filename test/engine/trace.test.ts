@@ -7,7 +7,7 @@ import { Map as IMap } from 'immutable';
 import { createModel } from '../../models/registry.js';
 import { search } from '../../src/checker/search.js';
 import { buildTrace, diff, formatAction, replay, ReplayError, traceReproduces, type Trace } from '../../src/checker/trace.js';
-import { fingerprint, fpHex } from '../../src/state/fingerprint.js';
+import { fpHex, stableFingerprint } from '../../src/state/fingerprint.js';
 import { createToy } from '../helpers/toy.js';
 
 const m = createModel('mutex-broken', { procs: 2 });
@@ -36,7 +36,7 @@ describe('buildTrace on the mutex-broken violation', () => {
     expect(t.kind).toBe('always');
     expect(t.init).toBe(0);
     expect(t.initial).toEqual({ lock: 0, 'pc[0]': 'idle', 'pc[1]': 'idle' });
-    expect(t.initFp).toBe(fpHex(fingerprint(new Uint8Array(4))));
+    expect(t.initFp).toBe(fpHex(stableFingerprint(new Uint8Array(4))));
     expect(t.initFp).toBe('f9d5c1a2b0ddb010');
     expect(t.actionIds).toEqual([0, 3, 1, 4]);
   });
@@ -68,7 +68,7 @@ describe('buildTrace on the mutex-broken violation', () => {
   it('records the fingerprint of every state it passes through', () => {
     const states = replay(m, PATH).states;
     expect(states).toHaveLength(5);
-    expect(t.steps.map((s) => s.fp)).toEqual(states.slice(1).map((s) => fpHex(fingerprint(s))));
+    expect(t.steps.map((s) => s.fp)).toEqual(states.slice(1).map((s) => fpHex(stableFingerprint(s))));
     expect(new Set([t.initFp, ...t.steps.map((s) => s.fp)]).size).toBe(5);
     expect(Array.from(states[4]!)).toEqual([1, 2, 2, 0]);
   });
