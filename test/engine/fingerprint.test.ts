@@ -19,24 +19,23 @@ function wordsLE(...w: number[]): Uint8Array {
 }
 
 describe('fingerprint', () => {
+  // fixed byte vectors, their fingerprint, and their stableFingerprint (the first hash, which saved traces record)
+  const pinned: [Uint8Array, string, string][] = [
+    [new Uint8Array(0), 'ad9bf670a1c66a9b', 'e9cf8d814ba48453'],
+    [new Uint8Array(4), '543471f88f5d8643', 'f9d5c1a2b0ddb010'],
+    [bytes(1, 0, 0, 0), 'c5f96cfe5a629e22', '618b2ab9a6f7c189'],
+    [bytes(0, 1, 2, 3, 4, 5, 6, 7), '284e79d804db23fe', 'a3d6f0f2edf7a075'],
+    [bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12), '5ad8295d04090241', 'f92a83eab7e77877'],
+    [new Uint8Array(16).fill(0xff), '8a0210bfa94601fb', '78962824e32cf4c9'],
+  ];
+
   it('is pinned to literal values for fixed byte vectors', () => {
     expect(FP_SEED).toBe(0x9e3779b9);
-    expect(hex(new Uint8Array(0))).toBe('ad9bf670a1c66a9b');
-    expect(hex(new Uint8Array(4))).toBe('543471f88f5d8643');
-    expect(hex(bytes(1, 0, 0, 0))).toBe('c5f96cfe5a629e22');
-    expect(hex(bytes(0, 1, 2, 3, 4, 5, 6, 7))).toBe('284e79d804db23fe');
-    expect(hex(bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12))).toBe('5ad8295d04090241');
-    expect(hex(new Uint8Array(16).fill(0xff))).toBe('8a0210bfa94601fb');
+    expect(pinned.map(([v]) => hex(v))).toEqual(pinned.map(([, fp]) => fp));
   });
 
   it('saved traces keep the first hash: stableFingerprint is pinned to its values', () => {
-    const stable = (s: Uint8Array) => fpHex(stableFingerprint(s));
-    expect(stable(new Uint8Array(0))).toBe('e9cf8d814ba48453');
-    expect(stable(new Uint8Array(4))).toBe('f9d5c1a2b0ddb010');
-    expect(stable(bytes(1, 0, 0, 0))).toBe('618b2ab9a6f7c189');
-    expect(stable(bytes(0, 1, 2, 3, 4, 5, 6, 7))).toBe('a3d6f0f2edf7a075');
-    expect(stable(bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12))).toBe('f92a83eab7e77877');
-    expect(stable(new Uint8Array(16).fill(0xff))).toBe('78962824e32cf4c9');
+    expect(pinned.map(([v]) => fpHex(stableFingerprint(v)))).toEqual(pinned.map(([, , stable]) => stable));
   });
 
   it('vectors that differ in one word never collide (each chain step is a bijection)', () => {
