@@ -26,9 +26,9 @@ export interface Fp {
  * Four multiply-rotate chains, two over the even words and two over the odd ones, so that each chain
  * is half as long as one over every word: a chain step waits on a multiply, and the murmur-style
  * hash (stableFingerprintWords) took 41 ns for 13 words and 58 ns for 23, this one 26 and 35
- * (/tmp/h/fpb.mjs). Each 32-bit half is built from one chain of each parity with its own constants
- * (xor-multiply and add-multiply), so vectors that differ in one word never collide, and others need
- * both halves to, as with two lanes over every word.
+ * (best of 8 passes over 200k random vectors, Node 20). Each 32-bit half is built from one chain of
+ * each parity with its own constants (xor-multiply and add-multiply), so vectors that differ in one
+ * word never collide, and others need both halves to, as with two lanes over every word.
  */
 export function fingerprintWords(w: Uint32Array, start: number, words: number, out: Fp, seed = FP_SEED): void {
   let a1 = seed | 0;
