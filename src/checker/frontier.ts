@@ -40,7 +40,11 @@ export type BufferKind = ArrayBufferConstructor | SharedArrayBufferConstructor;
  * (965k and 553k states, 140 MB) than when it had to hold the full room.
  */
 export function levelBuffer(bytes: number, spare: ArrayBufferLike | undefined, kind: BufferKind, least = bytes): ArrayBufferLike {
-  if (spare instanceof kind && spare.byteLength >= least) return spare;
+  return spare instanceof kind && spare.byteLength >= least ? spare : newBuffer(bytes, kind);
+}
+
+/** A new buffer of `kind`: a plain one not zeroed (uninitialized), a shared one as the runtime makes it. */
+function newBuffer(bytes: number, kind: BufferKind): ArrayBufferLike {
   return kind === ArrayBuffer ? uninitialized(bytes) : new kind(bytes);
 }
 
@@ -59,7 +63,7 @@ export function uninitialized(bytes: number): ArrayBuffer {
 export function grownFrontier(next: Uint8Array, used: number, need: number, max: number, kind: BufferKind = ArrayBuffer): Uint8Array | null {
   const len = grownLength(next.length, need, max);
   if (len < 0) return null;
-  const g = new Uint8Array(kind === ArrayBuffer ? uninitialized(len) : new kind(len));
+  const g = new Uint8Array(newBuffer(len, kind));
   g.set(next.subarray(0, used));
   return g;
 }

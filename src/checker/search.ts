@@ -12,7 +12,7 @@ import { BitstateSet, CompactFingerprintSet, FullStateSet, PartitionedFingerprin
 import { collisionProbability, fingerprint } from '../state/fingerprint.js';
 import { Expander, META_FIXED, hasMask, maskWordsFor, type Known, type LevelSink, type SliceResult } from './expand.js';
 import { PoolExpander, type ModelSpec } from './parallel.js';
-import { PhasedPool, SharedFrontier, phasedLevel, yieldToEvents, type PhasedRun } from './phased.js';
+import { PhasedPool, SharedFrontier, phasedLevel, yieldToEvents, type PhasedLevelOptions, type PhasedRun } from './phased.js';
 import { MAX_FRONTIER_BYTES, frontierFull, grownFrontier, levelBuffer, nextLevelRoom, uninitialized } from './frontier.js';
 import { packSlice, unpackSlice } from './wire.js';
 import { wordCopier } from '../state/words.js';
@@ -435,20 +435,21 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       // levels meanwhile: short runs never wait for threads to start); an explicit phasedFrom waits for them
       if (phasedPool && count >= phasedFrom * workers && opts.phasedFrom !== undefined) await phasedPool.whenWarm();
       else if (phasedPool && !phasedPool.ready) await yieldToEvents(); // the threads' replies are only read between tasks
-      // (handOffAfterBlocks, a test's: the first level big enough begins here, and is handed over)
-      if (phasedPool?.ready && count >= phasedFrom * workers && (opts.handOffAfterBlocks === undefined || run.handedOff > 0)) {
+      /** The level in the pool (from parent `o.from` on, appending to `o.next`), its result as a main-thread level's. */
+      const inPool = async (pp: PhasedPool, o: Pick<PhasedLevelOptions, 'spare' | 'from' | 'next'>) => {
         if (shared?.bytes.buffer !== frontier.buffer) shared = SharedFrontier.of(frontier, count, n);
-        const r = await phasedLevel(run as PhasedRun, run.visited as PartitionedFingerprintSet, phasedPool, shared, base, n, {
+        const r = await phasedLevel(run as PhasedRun, run.visited as PartitionedFingerprintSet, pp, shared, base, n, {
           sliceStates: opts.sliceStates,
           interrupted: ck ? () => ck.interrupted() : undefined,
-          spare,
           maxBytes: run.frontierBytes,
+          ...o,
         });
-        merged = r.merged;
-        interrupted = r.interrupted;
         shared = r.next;
-        next = r.next.view();
-        nextCount = r.next.count;
+        return { next: r.next.view(), nextCount: r.next.count, merged: r.merged, interrupted: r.interrupted };
+      };
+      // (handOffAfterBlocks, a test's: the first level big enough begins here, and is handed over)
+      if (phasedPool?.ready && count >= phasedFrom * workers && (opts.handOffAfterBlocks === undefined || run.handedOff > 0)) {
+        ({ next, nextCount, merged, interrupted } = await inPool(phasedPool, { spare }));
       } else {
         const refreshFound = () => {
           if (run.foundChanged) {
@@ -479,27 +480,12 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
           !pool && phased(opts) && (run.visited instanceof CompactFingerprintSet || run.visited instanceof PartitionedFingerprintSet)
             ? await fusedLevel(run, run.visited, local, frontier, base, count, n, opts.sliceStates, ck, refreshFound, spare, handOff)
             : await mergedLevel(run, local, pool, frontier, base, count, n, known, opts.sliceStates, ck, refreshFound);
-        merged = r.merged;
-        interrupted = r.interrupted;
-        next = r.next;
-        nextCount = r.nextCount;
+        ({ next, nextCount, merged, interrupted } = r);
         if ('handedOff' in r && r.handedOff && phasedPool && !run.stopped) {
           run.handedOff++;
-          const into = new SharedFrontier(n, Math.max(nextLevelRoom(count, n, run.frontierBytes), nextCount), undefined);
+          const into = new SharedFrontier(n, Math.max(nextLevelRoom(count, n, run.frontierBytes), nextCount));
           into.pushBlock(next, nextCount);
-          if (shared?.bytes.buffer !== frontier.buffer) shared = SharedFrontier.of(frontier, count, n);
-          const p = await phasedLevel(run as PhasedRun, run.visited as PartitionedFingerprintSet, phasedPool, shared, base, n, {
-            sliceStates: opts.sliceStates,
-            interrupted: ck ? () => ck.interrupted() : undefined,
-            maxBytes: run.frontierBytes,
-            from: merged,
-            next: into,
-          });
-          merged = p.merged;
-          interrupted = p.interrupted;
-          shared = p.next;
-          next = p.next.view();
-          nextCount = p.next.count;
+          ({ next, nextCount, merged, interrupted } = await inPool(phasedPool, { from: merged, next: into }));
         }
       }
       if (interrupted && ck && mark) {
