@@ -5,7 +5,7 @@
  * ../shared/bench/thp_core.pml on the matching configuration, in the same run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -97,6 +97,12 @@ export interface BenchRow {
   wallRatio: number | null;
   /** the same configuration with the symmetry reduction, 1 worker */
   reduced: (RunStats & { symmetry: string; sameVerdicts: boolean }) | null;
+  /**
+   * N independent 1-worker runs at once: how much faster N of them get through the work than one alone
+   * (N x the 1-worker seconds over the slowest of the N), the most any N-worker search could gain on
+   * this machine, whose cores share caches and memory; `efficiency` is the N-worker speedup over it
+   */
+  ceiling: { speedup: number; runs: number[][]; efficiency: number | null } | null;
 }
 
 export function runMmcheck(root: string, args: string[], workers: number): RunStats {
@@ -131,6 +137,32 @@ export function medianRun<T extends { seconds: number; distinct: number; runs: n
   if (exact && runs.some((r) => key(r) !== key(runs[0]!))) throw new Error(`${what}: repeats disagree on counts or verdicts: ${runs.map((r) => r.distinct).join(', ')}`);
   const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
   return { ...sorted[(sorted.length - 1) >> 1]!, runs: runs.map((r) => r.seconds) };
+}
+
+/** Quote one word for sh. */
+const shq = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * `copies` runs of `mmcheck check ... --workers 1` started together (each its own process, as a
+ * worker-count comparison's runs are); the seconds each reports, in start order. Every one must
+ * count `distinct` states.
+ */
+export function runAtOnce(root: string, args: string[], copies: number, work: string, distinct: number): number[] {
+  const cmd = [process.execPath, join(root, 'bin', 'mmcheck.js'), 'check', ...args, '--workers', '1', '--json', '-q'].map(shq).join(' ');
+  const outs = Array.from({ length: copies }, (_, i) => join(work, `at-once-${i}.json`));
+  const script = outs.map((f) => `${cmd} > ${shq(f)} 2> ${shq(f + '.err')} &`).join('\n') + '\nwait';
+  spawnSync('sh', ['-c', script], { stdio: 'ignore' });
+  const text = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim() : '');
+  return outs.map((f, i) => {
+    let stats: { distinct: number; seconds: number };
+    try {
+      stats = JSON.parse(text(f)).stats;
+    } catch {
+      throw new Error(`mmcheck check ${args.join(' ')}, run ${i + 1} of ${copies} at once, failed: ${text(f + '.err').split('\n').pop() || 'no output'}`);
+    }
+    if (stats.distinct !== distinct) throw new Error(`${args.join(' ')}: a run of ${copies} at once found ${stats.distinct} states, alone ${distinct}`);
+    return stats.seconds;
+  });
 }
 
 function which(cmd: string): string | null {
@@ -169,6 +201,8 @@ export interface BenchOptions {
   quick: boolean;
   only?: string;
   spin: boolean;
+  /** also run N 1-worker runs at once (BenchRow.ceiling); default true */
+  ceiling?: boolean;
   /** runs per column (median reported); default 3, and 1 for the long configurations */
   repeat?: number;
   onRow?: (row: BenchRow) => void;
@@ -185,12 +219,14 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
       const ones: RunStats[] = [];
       const manys: RunStats[] = [];
       const spins: SpinStats[] = [];
+      const atOnce: number[][] = [];
       const spinCfg = spinAvailable ? c.spin : undefined;
       // the columns take turns, in alternating order, so that a drift of the machine's speed hits them alike
       const columns: (() => void)[] = [
         () => ones.push(runMmcheck(o.root, c.args, 1)),
         () => (o.workers > 1 ? manys.push(runMmcheck(o.root, c.args, o.workers)) : undefined),
         () => (spinCfg ? spins.push(runSpin(pml, spinCfg, work)) : undefined),
+        () => (o.workers > 1 && o.ceiling !== false ? atOnce.push(runAtOnce(o.root, c.args, o.workers, work, ones[0]?.distinct ?? -1)) : undefined),
       ];
       for (let i = 0; i < rounds; i++) for (const col of i % 2 === 0 ? columns : [...columns].reverse()) col();
       const one = medianRun(ones, `${c.name}, 1 worker`);
@@ -198,7 +234,7 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
       if (many && (many.distinct !== one.distinct || JSON.stringify(many.verdicts) !== JSON.stringify(one.verdicts)))
         throw new Error(`${c.name}: ${o.workers} workers found ${many.distinct} states, 1 worker ${one.distinct} (or other verdicts)`);
       let spin: BenchRow['spin'] = null;
-      if (c.spin) spin = spinCfg ? medianRun(spins, `${c.name}, SPIN`, spins.every((r) => r.finished)) : { skipped: existsSync(pml) ? 'spin or a C compiler is not installed' : `no ${pml}` };
+      if (c.spin) spin = spinCfg ? medianRun(spins, `${c.name}, SPIN`, spins.every((r) => r.finished)) : { skipped: !o.spin ? '--no-spin' : existsSync(pml) ? 'spin or a C compiler is not installed' : `no ${pml}` };
       const sp = spin && 'statesPerSec' in spin ? spin : null;
       // states/s compare only on the same state space (not against a reduced or an unfinished SPIN run)
       const ratio = sp && sp.finished && sp.statesPerSec > 0 && !c.args.includes('--symmetry') ? one.statesPerSec / sp.statesPerSec : null;
@@ -209,7 +245,14 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
         const r = runMmcheck(o.root, [...c.args, '--symmetry', c.symmetry], 1);
         reduced = { ...r, symmetry: c.symmetry, sameVerdicts: JSON.stringify(r.verdicts) === JSON.stringify(one.verdicts) };
       }
-      const row = { name: c.name, args: c.args, one, many, spin, ratio, wallRatio, reduced };
+      let ceiling: BenchRow['ceiling'] = null;
+      if (atOnce.length > 0) {
+        // per round, against that round's 1-worker run alone; the median round's
+        const speedups = atOnce.map((secs, i) => (o.workers * ones[i]!.seconds) / Math.max(...secs)).sort((a, b) => a - b);
+        const speedup = speedups[(speedups.length - 1) >> 1]!;
+        ceiling = { speedup, runs: atOnce, efficiency: many && many.seconds > 0 ? one.seconds / many.seconds / speedup : null };
+      }
+      const row = { name: c.name, args: c.args, one, many, spin, ratio, wallRatio, reduced, ceiling };
       rows.push(row);
       o.onRow?.(row);
     }

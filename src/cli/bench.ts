@@ -14,9 +14,10 @@ export function benchCommand(): Command {
     .option('--quick', 'leave out the long configurations')
     .option('--only <text>', 'only configurations whose name contains this')
     .option('--no-spin', 'do not run SPIN even if it is installed')
+    .option('--no-ceiling', 'do not run N 1-worker runs at once (the speedup the machine allows N workers)')
     .option('--repeat <n>', 'runs per column, the median reported (default: 3, and 1 for the long configurations)', intArg(1, 100))
     .option('--json', 'print one JSON object')
-    .action((o: { workers: number; quick?: boolean; only?: string; spin: boolean; repeat?: number; json?: boolean }) => {
+    .action((o: { workers: number; quick?: boolean; only?: string; spin: boolean; ceiling: boolean; repeat?: number; json?: boolean }) => {
       // a filter that selects nothing would print an empty table and pass
       if (selectConfigs(Boolean(o.quick), o.only).length === 0)
         failUsage(new UsageError(`--only '${o.only}' matches no configuration${o.quick ? ' left by --quick' : ''} (known: ${CONFIGS.map((c) => c.name).join('; ')})`));
@@ -27,19 +28,20 @@ export function benchCommand(): Command {
         quick: Boolean(o.quick),
         only: o.only,
         spin: o.spin,
+        ceiling: o.ceiling,
         repeat: o.repeat,
         onRow: (r) => {
           if (!o.json) process.stdout.write(line(r));
         },
       });
       if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
-      else if (!res.spinAvailable) process.stdout.write('\nSPIN columns empty: install spin and gcc (apt-get install spin gcc) to compare in the same run.\n');
+      else if (!res.spinAvailable && o.spin) process.stdout.write('\nSPIN columns empty: install spin and gcc (apt-get install spin gcc) to compare in the same run.\n');
     });
 }
 
 function header(workers: number): string {
   const h = [
-    'configuration', 'distinct', 'transitions', '1w s', '1w states/s', `${workers}w s`, `${workers}w states/s`, `${workers}w/1w`, 'B/state', 'peak RSS 1w',
+    'configuration', 'distinct', 'transitions', '1w s', '1w states/s', `${workers}w s`, `${workers}w states/s`, `${workers}w/1w`, `${workers}x1w at once`, `${workers}w/ceiling`, 'B/state', 'peak RSS 1w',
     'SPIN distinct', 'SPIN s', 'SPIN states/s', '1w/SPIN states/s', `SPIN/${workers}w wall`, 'symmetry: distinct', 'transitions', 's', 'same verdicts',
   ];
   return h.join(' | ') + '\n' + h.map(() => '---').join(' | ') + '\n';
@@ -56,6 +58,8 @@ function line(r: BenchRow): string {
     r.many ? secs(r.many) : '-',
     r.many ? fmtInt(r.many.statesPerSec) : '-',
     r.many && r.many.seconds > 0 ? (r.one.seconds / r.many.seconds).toFixed(2) : '-',
+    r.ceiling ? r.ceiling.speedup.toFixed(2) : '-',
+    r.ceiling?.efficiency != null ? r.ceiling.efficiency.toFixed(2) : '-',
     r.one.bytesPerState.toFixed(1),
     fmtBytes(r.one.peakRssBytes),
     spin ? (spin.finished ? '' : '>') + fmtInt(spin.distinct) : r.spin ? 'skipped' : '-',

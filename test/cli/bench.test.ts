@@ -4,7 +4,10 @@
  * (the search is deterministic; a difference is a bug, not noise).
  */
 import { describe, expect, it } from 'vitest';
-import { medianRun, runMmcheck, type RunStats } from '../../bench/bench.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { medianRun, runAtOnce, runMmcheck, type RunStats } from '../../bench/bench.js';
 import { mmcheck, REPO_ROOT, usageErrorLine } from '../helpers/cli.js';
 
 const run = (seconds: number, distinct = 100, verdicts: Record<string, string> = { a: 'holds' }): RunStats => ({
@@ -41,6 +44,23 @@ describe('bench repeats', () => {
     const r = runMmcheck(REPO_ROOT, ['--model', 'counters', '--procs', '2'], 1);
     expect(r.distinct).toBeGreaterThan(0);
     expect(r.runs).toEqual([r.seconds]);
+  });
+
+  it('runs N 1-worker runs at once for the ceiling column, each checked against the count alone', () => {
+    const work = mkdtempSync(join(tmpdir(), 'mmcheck-bench-test-'));
+    try {
+      const args = ['--model', 'counters', '--procs', '2'];
+      const alone = runMmcheck(REPO_ROOT, args, 1);
+      const secs = runAtOnce(REPO_ROOT, args, 3, work, alone.distinct);
+      expect(secs).toHaveLength(3);
+      for (const s of secs) expect(s).toBeGreaterThanOrEqual(0);
+      // a run that counts otherwise (here: told the wrong count) stops the bench, naming both counts
+      expect(() => runAtOnce(REPO_ROOT, args, 2, work, alone.distinct + 1)).toThrow(`found ${alone.distinct} states, alone ${alone.distinct + 1}`);
+      // a run that fails says which and why
+      expect(() => runAtOnce(REPO_ROOT, ['--era', 'v9.9'], 2, work, 1)).toThrow(/--era v9\.9, run 1 of 2 at once, failed: mmcheck: .*v9\.9/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('rejects an --only that selects no configuration with exit 2, naming the known ones', () => {
