@@ -238,9 +238,11 @@ export class Expander implements StepContext {
    * Dropping states the merge would discard anyway changes no result.
    * `recent`: also drop successors the cache of recent fingerprints knows; only for slices expanded in
    * the order they are merged, all of whose successors are merged (the phased pool's).
+   * `large`: what to do with tables larger than the cache ('batch': look them up in batches; 'skip':
+   * not at all, for a caller whose next step looks every successor up anyway, the phased dedupe).
    * The result's arrays are views into buffers this expander reuses two calls later.
    */
-  expand(slice: Uint8Array, count: number, known?: Known, recent = false): SliceResult {
+  expand(slice: Uint8Array, count: number, known?: Known, recent = false, large: 'batch' | 'skip' = 'batch'): SliceResult {
     const m = this.model;
     const n = this.n;
     const nw = n >>> 2;
@@ -263,7 +265,7 @@ export class Expander implements StepContext {
       const t = tables;
       one = t.length === 1 ? (hi, lo) => tableHas(t[0]!, hi, lo) : (hi, lo) => tableHas(t[PartitionedFingerprintSet.partitionOf(hi, t.length)]!, hi, lo);
       tables = undefined;
-    }
+    } else if (large === 'skip') tables = undefined;
     // batched lookups: every successor is copied out, then the known ones without findings are squeezed out
     let from = 0;
     let cands = 0;

@@ -41,6 +41,12 @@ describe('Expander known-successor dropping', () => {
       expect(callback).toEqual(one);
       expect(one.dropped).toBeGreaterThan(0);
       expect(one.count).toBeGreaterThan(0);
+      // 'skip' (the phased pool's): a table above the direct size is not looked up, every successor stays;
+      // one in cache still is
+      const unknown = copy(new Expander(m).expand(frontier, count));
+      expect(copy(new Expander(m, undefined, 0).expand(frontier, count, known, false, 'skip'))).toEqual(unknown);
+      expect(unknown.count).toBe(one.count + one.dropped);
+      expect(copy(new Expander(m, undefined, Infinity).expand(frontier, count, known, false, 'skip'))).toEqual(one);
     }
   });
 
