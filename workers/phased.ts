@@ -20,8 +20,8 @@ export default function phasedTask(task: PhasedTask): unknown {
   // Tables larger than the cache are left to the dedupe, which looks every survivor up in any case:
   // a lookup here took 170 ns against 75 ns on one thread (while the other thread's dedupe writes the
   // same tables), and each new state was looked up twice (v5.19 ranges=basic, 2 workers: these
-  // lookups 2.05 s and the dedupe 1.3 s of the threads' 14.3 s). Threads' CPU without them: 8% less
-  // on depth 10 (47.1-47.6 -> 42.4-44.0 s user), 2% on v5.19
+  // lookups 2.05 s and the dedupe 1.3 s of the threads' 14.3 s). User CPU without them: 8-10% less
+  // (depth 10: 47.1-47.6 -> 42.4-44.0 s; v5.19: 13.0-14.7 -> 11.9-13.0 s)
   return SharedSlice.pack(ex.expand(states, task.count, task.known, true, 'skip'), n, task.known.length, task.reuse).sab;
 }
 
