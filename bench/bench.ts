@@ -1,7 +1,8 @@
 /**
  * `mmcheck bench`: fixed configurations, each run as a child `mmcheck check
- * --json` (so peak memory is per run), with 1 and N workers, and - where
- * `spin` and a C compiler are installed - the SPIN reference model
+ * --json` (so peak memory is per run), with 1 and N workers, N 1-worker runs
+ * at once (what N cores of this machine allow), and - where `spin` and a C
+ * compiler are installed - the SPIN reference model
  * ../shared/bench/thp_core.pml on the matching configuration, in the same run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
