@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 export interface BenchConfig {
@@ -104,7 +104,7 @@ export interface BenchRow {
    * (N x the 1-worker seconds over the slowest of the N), the most any N-worker search could gain on
    * this machine, whose cores share caches and memory; `efficiency` is the N-worker speedup over it
    */
-  ceiling: { speedup: number; runs: number[][]; efficiency: number | null } | null;
+  ceiling: { speedup: number; runs: number[][]; efficiency: number | null } | { skipped: string } | null;
 }
 
 export function runMmcheck(root: string, args: string[], workers: number): RunStats {
@@ -140,6 +140,16 @@ export function medianRun<T extends { seconds: number; distinct: number; runs: n
   const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
   return { ...sorted[(sorted.length - 1) >> 1]!, runs: runs.map((r) => r.seconds) };
 }
+
+/**
+ * Why N 1-worker runs at once would not fit in memory (each takes about the 1-worker run's peak RSS),
+ * or null: they may take three quarters of it (the depth-11 row takes 6.1 GB a run).
+ */
+export function atOnceTooBig(copies: number, peakRssBytes: number, totalBytes: number): string | null {
+  const need = copies * peakRssBytes;
+  return need > 0.75 * totalBytes ? `${copies} runs of ${fmtGiB(peakRssBytes)} would need ${fmtGiB(need)} of this machine's ${fmtGiB(totalBytes)}` : null;
+}
+const fmtGiB = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
 /** Quote one word for sh. */
 const shq = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
@@ -222,13 +232,18 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
       const manys: RunStats[] = [];
       const spins: SpinStats[] = [];
       const atOnce: number[][] = [];
+      let tooBig: string | null | undefined; // (decided after the first 1-worker run, which always comes first)
       const spinCfg = spinAvailable ? c.spin : undefined;
       // the columns take turns, in alternating order, so that a drift of the machine's speed hits them alike
       const columns: (() => void)[] = [
         () => ones.push(runMmcheck(o.root, c.args, 1)),
         () => (o.workers > 1 ? manys.push(runMmcheck(o.root, c.args, o.workers)) : undefined),
         () => (spinCfg ? spins.push(runSpin(pml, spinCfg, work)) : undefined),
-        () => (o.workers > 1 && o.ceiling !== false ? atOnce.push(runAtOnce(o.root, c.args, o.workers, work, ones[0]?.distinct ?? -1)) : undefined),
+        () => {
+          if (o.workers < 2 || o.ceiling === false) return;
+          tooBig ??= atOnceTooBig(o.workers, ones[0]!.peakRssBytes, totalmem());
+          if (!tooBig) atOnce.push(runAtOnce(o.root, c.args, o.workers, work, ones[0]!.distinct));
+        },
       ];
       for (let i = 0; i < rounds; i++) for (const col of i % 2 === 0 ? columns : [...columns].reverse()) col();
       const one = medianRun(ones, `${c.name}, 1 worker`);
@@ -247,7 +262,7 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
         const r = runMmcheck(o.root, [...c.args, '--symmetry', c.symmetry], 1);
         reduced = { ...r, symmetry: c.symmetry, sameVerdicts: JSON.stringify(r.verdicts) === JSON.stringify(one.verdicts) };
       }
-      let ceiling: BenchRow['ceiling'] = null;
+      let ceiling: BenchRow['ceiling'] = tooBig ? { skipped: tooBig } : null;
       if (atOnce.length > 0) {
         // per round, against that round's 1-worker run alone; the median round's
         const speedups = atOnce.map((secs, i) => (o.workers * ones[i]!.seconds) / Math.max(...secs)).sort((a, b) => a - b);

@@ -49,6 +49,7 @@ function header(workers: number): string {
 
 function line(r: BenchRow): string {
   const spin = r.spin && 'statesPerSec' in r.spin ? r.spin : null;
+  const ceiling = r.ceiling && 'speedup' in r.ceiling ? r.ceiling : null;
   const cells = [
     r.name,
     fmtInt(r.one.distinct),
@@ -58,8 +59,8 @@ function line(r: BenchRow): string {
     r.many ? secs(r.many) : '-',
     r.many ? fmtInt(r.many.statesPerSec) : '-',
     r.many && r.many.seconds > 0 ? (r.one.seconds / r.many.seconds).toFixed(2) : '-',
-    r.ceiling ? r.ceiling.speedup.toFixed(2) : '-',
-    r.ceiling?.efficiency != null ? r.ceiling.efficiency.toFixed(2) : '-',
+    ceiling ? ceiling.speedup.toFixed(2) : r.ceiling ? 'skipped (memory)' : '-',
+    ceiling?.efficiency != null ? ceiling.efficiency.toFixed(2) : '-',
     r.one.bytesPerState.toFixed(1),
     fmtBytes(r.one.peakRssBytes),
     spin ? (spin.finished ? '' : '>') + fmtInt(spin.distinct) : r.spin ? 'skipped' : '-',

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { medianRun, runAtOnce, runMmcheck, type RunStats } from '../../bench/bench.js';
+import { atOnceTooBig, medianRun, runAtOnce, runMmcheck, type RunStats } from '../../bench/bench.js';
 import { mmcheck, REPO_ROOT, usageErrorLine } from '../helpers/cli.js';
 
 const run = (seconds: number, distinct = 100, verdicts: Record<string, string> = { a: 'holds' }): RunStats => ({
@@ -61,6 +61,13 @@ describe('bench repeats', () => {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  });
+
+  it('leaves the runs at once out when they would need more than three quarters of the memory, saying why', () => {
+    const GiB = 2 ** 30;
+    expect(atOnceTooBig(2, 6.1 * GiB, 24 * GiB)).toBeNull();
+    expect(atOnceTooBig(16, 6.1 * GiB, 24 * GiB)).toBe("16 runs of 6.1 GiB would need 97.6 GiB of this machine's 24.0 GiB");
+    expect(atOnceTooBig(4, 4.6 * GiB, 24 * GiB)).toBe("4 runs of 4.6 GiB would need 18.4 GiB of this machine's 24.0 GiB");
   });
 
   it('rejects an --only that selects no configuration with exit 2, naming the known ones', () => {
