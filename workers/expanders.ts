@@ -8,12 +8,12 @@ import { createModel } from '../models/registry.js';
 
 const cache = new Map<string, { ex: Expander; n: number }>();
 
-export function expanderFor(task: { modelId: string; configJson: string; only: string[] | null }): { ex: Expander; n: number } {
-  const key = `${task.modelId}\u0000${task.configJson}\u0000${task.only?.join(',') ?? '*'}`;
+export function expanderFor(task: { modelId: string; configJson: string; only: string[] | null; directBytes?: number }): { ex: Expander; n: number } {
+  const key = `${task.modelId}\u0000${task.configJson}\u0000${task.only?.join(',') ?? '*'}\u0000${task.directBytes ?? ''}`;
   let e = cache.get(key);
   if (!e) {
     const model = createModel(task.modelId, JSON.parse(task.configJson));
-    e = { ex: new Expander(model, task.only ? new Set(task.only) : undefined), n: model.stateBytes };
+    e = { ex: new Expander(model, task.only ? new Set(task.only) : undefined, task.directBytes), n: model.stateBytes };
     cache.set(key, e);
   }
   return e;

@@ -177,13 +177,15 @@ export type PhasedTask =
       found: Uint32Array | null;
       /** a buffer of an assembled slice to write the result into, if it is large enough */
       reuse: SharedArrayBuffer | null;
+      /** SearchOptions.directBytes (tests); undefined: the Expander's default */
+      directBytes?: number;
     }
   | { kind: 'dedupe'; slices: SharedArrayBuffer[]; partition: number; table: SharedTable; assertMask: number[] }
   | { kind: 'compact'; slice: SharedArrayBuffer }
   /** state-property bits of states [from, from + count) of a shared frontier (left unexpanded by a bound) */
   | { kind: 'evaluate'; modelId: string; configJson: string; only: string[] | null; frontier: SharedArrayBuffer; from: number; count: number; found: Uint32Array | null }
   /** build the model in the thread ahead of its first slice */
-  | { kind: 'warm'; modelId: string; configJson: string; only: string[] | null };
+  | { kind: 'warm'; modelId: string; configJson: string; only: string[] | null; directBytes?: number };
 
 /** Queue option of the tasks that go before any queued expansion (Piscina.queueOptionsSymbol: not sent to the thread). */
 const URGENT = { urgent: true };
@@ -229,7 +231,12 @@ export class PhasedPool {
   private readonly configJson: string;
   private readonly warming: Promise<unknown>[] = [];
 
-  constructor(private readonly spec: ModelSpec, readonly workers: number, private readonly only: string[] | null) {
+  constructor(
+    private readonly spec: ModelSpec,
+    readonly workers: number,
+    private readonly only: string[] | null,
+    private readonly directBytes?: number,
+  ) {
     const file = join(packageRoot(), 'dist', 'workers', 'phased.js');
     if (!existsSync(file)) throw new Error(`worker entry ${file} is missing: run \`npm run build\``);
     this.configJson = JSON.stringify(spec.config ?? {});
@@ -239,7 +246,7 @@ export class PhasedPool {
     for (let i = 0; i < workers; i++)
       this.warming.push(
         this.pool
-          .run({ kind: 'warm', modelId: spec.modelId, configJson: this.configJson, only } satisfies PhasedTask)
+          .run({ kind: 'warm', modelId: spec.modelId, configJson: this.configJson, only, directBytes } satisfies PhasedTask)
           .catch(() => {})
           .then(() => void this.warmed++),
       );
@@ -277,7 +284,7 @@ export class PhasedPool {
   async expand(frontier: SharedArrayBuffer, from: number, count: number, known: TableSnapshot[], found: Uint32Array | null): Promise<SharedSlice> {
     const reuse = this.spare.pop() ?? null;
     if (reuse) this.spareBytes -= reuse.byteLength;
-    const task: PhasedTask = { kind: 'expand', modelId: this.spec.modelId, configJson: this.configJson, only: this.only, frontier, from, count, known, found, reuse };
+    const task: PhasedTask = { kind: 'expand', modelId: this.spec.modelId, configJson: this.configJson, only: this.only, frontier, from, count, known, found, reuse, directBytes: this.directBytes };
     return new SharedSlice((await this.pool.run(task)) as SharedArrayBuffer);
   }
 

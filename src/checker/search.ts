@@ -79,6 +79,11 @@ export interface SearchOptions {
    * (sliceStates parents each), once its threads are warm, instead of whenever they become ready
    */
   handOffAfterBlocks?: number;
+  /**
+   * parallel bfs, for tests: the pool's threads look successors up while expanding only in visited
+   * tables of at most this many bytes (default 4 MiB, Expander's); larger ones are left to the dedupe
+   */
+  directBytes?: number;
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
   /** bfs only: checkpoints at level boundaries, stop on a signal, resume (src/checker/checkpoint.ts) */
@@ -426,7 +431,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       // small levels (the first few, the last few) cost less on the main thread than in tasks
       const startPool = (): void => {
         if (phasedRun && !phasedPool && count * 8 >= phasedFrom * workers && (opts.phasedFrom !== undefined || Date.now() - run.start >= poolAfter)) {
-          phasedPool = new PhasedPool(opts.spec!, workers, props);
+          phasedPool = new PhasedPool(opts.spec!, workers, props, opts.directBytes);
           run.threads = workers;
         }
       };

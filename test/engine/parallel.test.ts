@@ -108,6 +108,23 @@ describe('parallel bfs', () => {
     }
   });
 
+  it('visited tables looked up while expanding, or left to the dedupe: the same states, traces and coverage', async () => {
+    const cfg = { era: 'andrea-v1', procs: 2, subpages: 2 } as unknown as Record<string, number>;
+    const { m, r: one } = await run('thp', cfg, 1);
+    const want = essence(m, one);
+    // directBytes 0: every table counts as larger than the cache (the dedupe does every lookup, as on
+    // long runs); Infinity: every table is looked up while expanding (as on the first levels)
+    for (const [workers, directBytes] of [
+      [2, 0],
+      [3, 0],
+      [2, Infinity],
+    ] as const) {
+      const { r } = await run('thp', cfg, workers, { sliceStates: 5, phasedFrom: 0, directBytes });
+      expect(r.threads, `${workers} workers`).toBe(workers);
+      expect(essence(m, r), `${workers} workers, tables up to ${directBytes} bytes looked up while expanding`).toEqual(want);
+    }
+  });
+
   it('a level begun on the main thread and handed to the threads mid-level: the same states, traces and coverage', async () => {
     const cfg = { era: 'andrea-v1', procs: 2, subpages: 2 } as unknown as Record<string, number>;
     const { m, r: one } = await run('thp', cfg, 1);
