@@ -16,6 +16,15 @@ async function run(id: string, config: Record<string, number>, workers: number, 
   return { m, r };
 }
 
+/** andrea-v1 P=2 N=2 (seed 004's first fix, which violates rmap-integrity) */
+const ANDREA = { era: 'andrea-v1', procs: 2, subpages: 2 } as unknown as Record<string, number>;
+
+/** ANDREA on 1 worker: the result every parallel run of it must match */
+async function andreaOnOne() {
+  const { m, r: one } = await run('thp', ANDREA, 1);
+  return { m, one, want: essence(m, one) };
+}
+
 describe('parallel bfs', () => {
   it('counters procs 5 max 7: 32768 states, same results for 1, 2 and 4 workers and any slice size', async () => {
     const cfg = { procs: 5, max: 7 };
@@ -88,12 +97,10 @@ describe('parallel bfs', () => {
   });
 
   it('the thp model, phased: the same states, traces and coverage for 1, 2 and 3 workers, in one chunk or many', async () => {
-    // andrea-v1 (seed 004's first fix) violates rmap-integrity; small slices make many chunks per level
-    const cfg = { era: 'andrea-v1', procs: 2, subpages: 2 } as unknown as Record<string, number>;
-    const { m, r: one } = await run('thp', cfg, 1);
+    // small slices make many chunks per level
+    const { m, one, want } = await andreaOnOne();
     expect(one.exhaustive).toBe(true);
     expect(finding(m, one.findings, 'rmap-integrity')).not.toBeNull();
-    const want = essence(m, one);
     // phasedFrom: the per-worker level size from which a level runs phased (smaller ones on the main thread)
     for (const [workers, sliceStates, phasedFrom] of [
       [2, undefined, 0],
@@ -103,15 +110,13 @@ describe('parallel bfs', () => {
       [2, 5, 40],
       [2, undefined, undefined],
     ] as const) {
-      const { r } = await run('thp', cfg, workers, { sliceStates, phasedFrom });
+      const { r } = await run('thp', ANDREA, workers, { sliceStates, phasedFrom });
       expect(essence(m, r), `${workers} workers, slices of ${sliceStates ?? 'default'}, phased from ${phasedFrom}`).toEqual(want);
     }
   });
 
   it('visited tables looked up while expanding, or left to the dedupe: the same states, traces and coverage', async () => {
-    const cfg = { era: 'andrea-v1', procs: 2, subpages: 2 } as unknown as Record<string, number>;
-    const { m, r: one } = await run('thp', cfg, 1);
-    const want = essence(m, one);
+    const { m, want } = await andreaOnOne();
     // directBytes 0: every table counts as larger than the cache (the dedupe does every lookup, as on
     // long runs); Infinity: every table is looked up while expanding (as on the first levels)
     for (const [workers, directBytes] of [
@@ -119,22 +124,20 @@ describe('parallel bfs', () => {
       [3, 0],
       [2, Infinity],
     ] as const) {
-      const { r } = await run('thp', cfg, workers, { sliceStates: 5, phasedFrom: 0, directBytes });
+      const { r } = await run('thp', ANDREA, workers, { sliceStates: 5, phasedFrom: 0, directBytes });
       expect(r.threads, `${workers} workers`).toBe(workers);
       expect(essence(m, r), `${workers} workers, tables up to ${directBytes} bytes looked up while expanding`).toEqual(want);
     }
   });
 
   it('a level begun on the main thread and handed to the threads mid-level: the same states, traces and coverage', async () => {
-    const cfg = { era: 'andrea-v1', procs: 2, subpages: 2 } as unknown as Record<string, number>;
-    const { m, r: one } = await run('thp', cfg, 1);
-    const want = essence(m, one);
+    const { m, one, want } = await andreaOnOne();
     // blocks of 5 parents; the first level of 2 x 10 parents or more goes over after 3 of them (or 1)
     for (const [workers, handOffAfterBlocks] of [
       [2, 3],
       [3, 1],
     ] as const) {
-      const { r } = await run('thp', cfg, workers, { sliceStates: 5, phasedFrom: 10, handOffAfterBlocks });
+      const { r } = await run('thp', ANDREA, workers, { sliceStates: 5, phasedFrom: 10, handOffAfterBlocks });
       expect(r.handedOff, `${workers} workers`).toBe(1);
       expect(essence(m, r), `${workers} workers, handed over after ${handOffAfterBlocks} blocks`).toEqual(want);
     }
