@@ -92,10 +92,10 @@ export class CompactFingerprintSet implements VisitedSet {
   /**
    * A word of (hi, lo)'s home slot and one 64 bytes on. Calling this over a batch before inserting it
    * lets the batch's cache misses overlap (the loads do not depend on each other); the inserts then
-   * mostly hit. The second line is there for the probes: a state not yet stored is probed for up to 23
-   * slots on average at 85% load, past its home line. 10M stored, 4M lookups half new, batches of 256
-   * (`/tmp/h/dedb.mjs`): 109-119 -> 98-105 ns a lookup at 85% load, 84-86 -> 74-78 at 75%; a third line
-   * made it slower.
+   * mostly hit. The second line is there for the probes: a state not yet stored is probed for about 23
+   * slots on average at 85% load, past its home line. Touch-then-add over 10M stored pairs, 4M lookups
+   * half new, in batches of 256: 109-119 -> 98-105 ns a lookup at 85% load, 84-86 -> 74-78 at 75%; a
+   * third line made it slower.
    */
   touch(hi: number, lo: number): number {
     const t = this.table;
