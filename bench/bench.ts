@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fmtBytes } from '../src/report/progress.js';
 
 export interface BenchConfig {
   name: string;
@@ -147,9 +148,8 @@ export function medianRun<T extends { seconds: number; distinct: number; runs: n
  */
 export function atOnceTooBig(copies: number, peakRssBytes: number, totalBytes: number): string | null {
   const need = copies * peakRssBytes;
-  return need > 0.75 * totalBytes ? `${copies} runs of ${fmtGiB(peakRssBytes)} would need ${fmtGiB(need)} of this machine's ${fmtGiB(totalBytes)}` : null;
+  return need > 0.75 * totalBytes ? `${copies} runs of ${fmtBytes(peakRssBytes)} would need ${fmtBytes(need)} of this machine's ${fmtBytes(totalBytes)}` : null;
 }
-const fmtGiB = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
 /** Quote one word for sh. */
 const shq = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;

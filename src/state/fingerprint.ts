@@ -106,17 +106,20 @@ export function stableFingerprintWords(w: Uint32Array, start: number, words: num
 
 /** Fingerprint of a whole state vector (length a multiple of 4), as the visited sets store it. */
 export function fingerprint(s: Uint8Array, out: Fp = { hi: 0, lo: 0 }, seed = FP_SEED): Fp {
-  const w = new Uint32Array(s.buffer, s.byteOffset, s.byteLength >>> 2);
+  const w = stateWords(s);
   fingerprintWords(w, 0, w.length, out, seed);
   return out;
 }
 
 /** stableFingerprintWords of a whole state vector: the fingerprint saved traces record. */
 export function stableFingerprint(s: Uint8Array, out: Fp = { hi: 0, lo: 0 }, seed = FP_SEED): Fp {
-  const w = new Uint32Array(s.buffer, s.byteOffset, s.byteLength >>> 2);
+  const w = stateWords(s);
   stableFingerprintWords(w, 0, w.length, out, seed);
   return out;
 }
+
+/** A state vector's 32-bit words (its length is a multiple of 4). */
+const stateWords = (s: Uint8Array) => new Uint32Array(s.buffer, s.byteOffset, s.byteLength >>> 2);
 
 /** Fingerprint as a 16-digit hex string (traces, JSON). */
 export function fpHex(fp: Fp): string {

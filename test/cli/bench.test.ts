@@ -66,8 +66,8 @@ describe('bench repeats', () => {
   it('leaves the runs at once out when they would need more than three quarters of the memory, saying why', () => {
     const GiB = 2 ** 30;
     expect(atOnceTooBig(2, 6.1 * GiB, 24 * GiB)).toBeNull();
-    expect(atOnceTooBig(16, 6.1 * GiB, 24 * GiB)).toBe("16 runs of 6.1 GiB would need 97.6 GiB of this machine's 24.0 GiB");
-    expect(atOnceTooBig(4, 4.6 * GiB, 24 * GiB)).toBe("4 runs of 4.6 GiB would need 18.4 GiB of this machine's 24.0 GiB");
+    expect(atOnceTooBig(16, 6.1 * GiB, 24 * GiB)).toBe("16 runs of 6.10 GiB would need 97.60 GiB of this machine's 24.00 GiB");
+    expect(atOnceTooBig(4, 4.6 * GiB, 24 * GiB)).toBe("4 runs of 4.60 GiB would need 18.40 GiB of this machine's 24.00 GiB");
   });
 
   it('rejects an --only that selects no configuration with exit 2, naming the known ones', () => {
