@@ -218,6 +218,29 @@ export interface BenchOptions {
   /** runs per column (median reported); default 3, and 1 for the long configurations */
   repeat?: number;
   onRow?: (row: BenchRow) => void;
+  /** each run as it starts and ends (the CLI's progress on stderr: a whole bench takes a quarter of an hour) */
+  onRun?: (e: BenchEvent) => void;
+}
+
+/** One run of a bench, starting (`done` false) or ended. */
+export interface BenchEvent {
+  config: string;
+  /** the configuration's place among those selected, from 1, and how many there are */
+  index: number;
+  of: number;
+  /** a long configuration (its runs take minutes) */
+  long: boolean;
+  /** what runs: '1 worker', '2 workers', 'SPIN', '2 1-worker runs at once', '1 worker, symmetry smalls' */
+  what: string;
+  /** the repeat, from 1, of `rounds` */
+  round: number;
+  rounds: number;
+  done: boolean;
+  /** when done: the seconds of the run (of each run, for runs at once) and the distinct states (SPIN: stored) */
+  seconds?: number[];
+  states?: number;
+  /** a SPIN run stopped by its time limit: `states` is what it had stored */
+  stopped?: boolean;
 }
 
 export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boolean; machine: { cores: number; node: string } } {
@@ -226,8 +249,18 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
   const work = mkdtempSync(join(tmpdir(), 'mmcheck-bench-'));
   const rows: BenchRow[] = [];
   try {
-    for (const c of selectConfigs(o.quick, o.only)) {
+    const configs = selectConfigs(o.quick, o.only);
+    for (const [ci, c] of configs.entries()) {
       const rounds = o.repeat ?? (c.long ? 1 : 3);
+      /** run `f` as `what`, round `round` (from 0) of `of`, telling onRun before and after */
+      const timed = <T>(what: string, round: number, f: () => T, result: (r: T) => Pick<BenchEvent, 'seconds' | 'states' | 'stopped'>, of = rounds): T => {
+        const e = { config: c.name, index: ci + 1, of: configs.length, long: Boolean(c.long), what, round: round + 1, rounds: of };
+        o.onRun?.({ ...e, done: false });
+        const r = f();
+        o.onRun?.({ ...e, done: true, ...result(r) });
+        return r;
+      };
+      const stats = (r: { seconds: number; distinct: number }) => ({ seconds: [r.seconds], states: r.distinct });
       const ones: RunStats[] = [];
       const manys: RunStats[] = [];
       const spins: SpinStats[] = [];
@@ -235,17 +268,18 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
       let tooBig: string | null | undefined; // (decided after the first 1-worker run, which always comes first)
       const spinCfg = spinAvailable ? c.spin : undefined;
       // the columns take turns, in alternating order, so that a drift of the machine's speed hits them alike
-      const columns: (() => void)[] = [
-        () => ones.push(runMmcheck(o.root, c.args, 1)),
-        () => (o.workers > 1 ? manys.push(runMmcheck(o.root, c.args, o.workers)) : undefined),
-        () => (spinCfg ? spins.push(runSpin(pml, spinCfg, work)) : undefined),
-        () => {
+      const columns: ((round: number) => void)[] = [
+        (i) => ones.push(timed('1 worker', i, () => runMmcheck(o.root, c.args, 1), stats)),
+        (i) => (o.workers > 1 ? manys.push(timed(`${o.workers} workers`, i, () => runMmcheck(o.root, c.args, o.workers), stats)) : undefined),
+        (i) => (spinCfg ? spins.push(timed('SPIN', i, () => runSpin(pml, spinCfg, work), (r) => ({ ...stats(r), stopped: !r.finished }))) : undefined),
+        (i) => {
           if (o.workers < 2 || o.ceiling === false) return;
           tooBig ??= atOnceTooBig(o.workers, ones[0]!.peakRssBytes, totalmem());
-          if (!tooBig) atOnce.push(runAtOnce(o.root, c.args, o.workers, work, ones[0]!.distinct));
+          const what = `${o.workers} 1-worker runs at once`;
+          if (!tooBig) atOnce.push(timed(what, i, () => runAtOnce(o.root, c.args, o.workers, work, ones[0]!.distinct), (secs) => ({ seconds: secs, states: ones[0]!.distinct })));
         },
       ];
-      for (let i = 0; i < rounds; i++) for (const col of i % 2 === 0 ? columns : [...columns].reverse()) col();
+      for (let i = 0; i < rounds; i++) for (const col of i % 2 === 0 ? columns : [...columns].reverse()) col(i);
       const one = medianRun(ones, `${c.name}, 1 worker`);
       const many = manys.length > 0 ? medianRun(manys, `${c.name}, ${o.workers} workers`) : null;
       if (many && (many.distinct !== one.distinct || JSON.stringify(many.verdicts) !== JSON.stringify(one.verdicts)))
@@ -259,7 +293,7 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
       const wallRatio = sp && best.exhaustive && best.seconds > 0 ? (sp.finished || sp.seconds > best.seconds ? sp.seconds / best.seconds : null) : null;
       let reduced: BenchRow['reduced'] = null;
       if (c.symmetry) {
-        const r = runMmcheck(o.root, [...c.args, '--symmetry', c.symmetry], 1);
+        const r = timed(`1 worker, symmetry ${c.symmetry}`, 0, () => runMmcheck(o.root, [...c.args, '--symmetry', c.symmetry!], 1), stats, 1);
         reduced = { ...r, symmetry: c.symmetry, sameVerdicts: JSON.stringify(r.verdicts) === JSON.stringify(one.verdicts) };
       }
       let ceiling: BenchRow['ceiling'] = tooBig ? { skipped: tooBig } : null;

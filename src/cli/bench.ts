@@ -1,7 +1,7 @@
 /** `mmcheck bench`: the throughput benchmark (bench/bench.ts), as a table or --json. */
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
-import { bench, CONFIGS, selectConfigs, type BenchRow } from '../../bench/bench.js';
+import { bench, CONFIGS, selectConfigs, type BenchEvent, type BenchRow } from '../../bench/bench.js';
 import { UsageError } from '../model.js';
 import { packageRoot } from '../checker/parallel.js';
 import { fmtBytes, fmtInt } from '../report/progress.js';
@@ -17,7 +17,8 @@ export function benchCommand(): Command {
     .option('--no-ceiling', 'do not run N 1-worker runs at once (the speedup the machine allows N workers)')
     .option('--repeat <n>', 'runs per column, the median reported (default: 3, and 1 for the long configurations)', intArg(1, 100))
     .option('--json', 'print one JSON object')
-    .action((o: { workers: number; quick?: boolean; only?: string; spin: boolean; ceiling: boolean; repeat?: number; json?: boolean }) => {
+    .option('-q, --quiet', 'no progress on stderr (a line per run)')
+    .action((o: { workers: number; quick?: boolean; only?: string; spin: boolean; ceiling: boolean; repeat?: number; json?: boolean; quiet?: boolean }) => {
       // a filter that selects nothing would print an empty table and pass
       if (selectConfigs(Boolean(o.quick), o.only).length === 0)
         failUsage(new UsageError(`--only '${o.only}' matches no configuration${o.quick ? ' left by --quick' : ''} (known: ${CONFIGS.map((c) => c.name).join('; ')})`));
@@ -33,10 +34,27 @@ export function benchCommand(): Command {
         onRow: (r) => {
           if (!o.json) process.stdout.write(line(r));
         },
+        onRun: (e) => {
+          const l = o.quiet ? null : runLine(e);
+          if (l !== null) process.stderr.write(l + '\n');
+        },
       });
       if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
       else if (!res.spinAvailable && o.spin) process.stdout.write('\nSPIN columns empty: install spin and gcc (apt-get install spin gcc) to compare in the same run.\n');
     });
+}
+
+/**
+ * Progress: a line when a run ends, and when one of a long configuration starts (those take minutes):
+ * `bench [3/7] thp-core v4.6 P2 N4: 1 worker, run 2 of 3: 0.45 s, 207,272 states`.
+ */
+export function runLine(e: BenchEvent): string | null {
+  const head = `bench [${e.index}/${e.of}] ${e.config}: ${e.what}${e.rounds > 1 ? `, run ${e.round} of ${e.rounds}` : ''}`;
+  if (!e.done) return e.long ? `${head} ...` : null;
+  const secs = (e.seconds ?? []).map((x) => `${x.toFixed(2)} s`);
+  const took = secs.length > 1 ? `${secs.slice(0, -1).join(', ')} and ${secs[secs.length - 1]}` : (secs[0] ?? '');
+  const states = e.states === undefined ? '' : `, ${fmtInt(e.states)} states${secs.length > 1 ? ' each' : ''}`;
+  return `${head}: ${took}${states}${e.stopped ? ' (stopped by its time limit, unfinished)' : ''}`;
 }
 
 function header(workers: number): string {

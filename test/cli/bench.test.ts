@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { atOnceTooBig, medianRun, runAtOnce, runMmcheck, type RunStats } from '../../bench/bench.js';
-import { mmcheck, REPO_ROOT, usageErrorLine } from '../helpers/cli.js';
+import { atOnceTooBig, medianRun, runAtOnce, runMmcheck, type BenchEvent, type RunStats } from '../../bench/bench.js';
+import { runLine } from '../../src/cli/bench.js';
+import { lines, mmcheck, REPO_ROOT, usageErrorLine } from '../helpers/cli.js';
 
 const run = (seconds: number, distinct = 100, verdicts: Record<string, string> = { a: 'holds' }): RunStats => ({
   distinct,
@@ -75,6 +76,36 @@ describe('bench repeats', () => {
     expect(line).toMatch(/^mmcheck: --only 'no-such-config' matches no configuration \(known: thp-core v4\.5 P2 N4; /);
     // the long configurations are left out by --quick
     expect(usageErrorLine(mmcheck('bench', '--quick', '--only', 'full v5.19', '--no-spin'))).toContain("matches no configuration left by --quick");
+  });
+
+  it('says on stderr how each run went, in the order they ran, and nothing with -q', () => {
+    const args = ['bench', '--only', 'thp-core v4.6 P2 N2', '--repeat', '2', '--workers', '2', '--no-spin', '--json'];
+    const r = mmcheck(...args);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).rows[0].one.distinct).toBe(454);
+    const head = 'bench [1/1] thp-core v4.6 P2 N2: ';
+    // the columns take turns, the second round in reverse order
+    expect(lines(r.stderr).map((l) => l.replace(/\d+\.\d\d s/g, 'S'))).toEqual([
+      `${head}1 worker, run 1 of 2: S, 454 states`,
+      `${head}2 workers, run 1 of 2: S, 454 states`,
+      `${head}2 1-worker runs at once, run 1 of 2: S and S, 454 states each`,
+      `${head}2 1-worker runs at once, run 2 of 2: S and S, 454 states each`,
+      `${head}2 workers, run 2 of 2: S, 454 states`,
+      `${head}1 worker, run 2 of 2: S, 454 states`,
+    ]);
+    const q = mmcheck(...args, '-q');
+    expect(q.status).toBe(0);
+    expect(q.stderr).toBe('');
+  });
+
+  it('announces the runs of a long configuration as they start, and marks a SPIN run its time limit stopped', () => {
+    const e: BenchEvent = { config: 'depth 11', index: 7, of: 7, long: true, what: '1 worker', round: 1, rounds: 1, done: false };
+    expect(runLine(e)).toBe('bench [7/7] depth 11: 1 worker ...');
+    expect(runLine({ ...e, long: false })).toBeNull();
+    expect(runLine({ ...e, done: true, seconds: [118.14], states: 40_799_419 })).toBe('bench [7/7] depth 11: 1 worker: 118.14 s, 40,799,419 states');
+    expect(runLine({ ...e, what: 'SPIN', round: 2, rounds: 3, done: true, seconds: [120.01], states: 38_300_000, stopped: true })).toBe(
+      'bench [7/7] depth 11: SPIN, run 2 of 3: 120.01 s, 38,300,000 states (stopped by its time limit, unfinished)',
+    );
   });
 
   it('rejects a repeat count below 1 with exit 2', () => {
