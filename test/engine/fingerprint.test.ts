@@ -152,6 +152,17 @@ describe('CompactFingerprintSet as a visited set', () => {
     expect(set.has(1, 2)).toBe(false);
   });
 
+  it('writes every page of a new table before the first probe reads it (no zero page to copy later)', () => {
+    // 32 MiB tables (2^22 slots), shared and not: resident at once, where an untouched calloc'd table adds nothing to the RSS
+    for (const shared of [false, true]) {
+      const before = process.memoryUsage().rss;
+      const set = new CompactFingerprintSet(1 << 22, shared);
+      const grew = process.memoryUsage().rss - before;
+      expect(set.bytes).toBe(32 << 20);
+      expect(grew).toBeGreaterThan(0.9 * set.bytes);
+    }
+  });
+
   it('identifies states by fingerprint only: a colliding vector counts as seen', () => {
     const set = new CompactFingerprintSet();
     expect(set.add(bytes(1, 0, 0, 0), 5, 6)).toBe(true);
