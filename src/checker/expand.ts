@@ -372,7 +372,7 @@ export class Expander implements StepContext {
   private successor(src: Uint8Array, a: number): boolean {
     const m = this.model;
     if (this.maskDirty) {
-      this.mask.fill(0);
+      for (let w = 0; w < this.mw; w++) this.mask[w] = 0;
       this.maskDirty = false;
     }
     const dst = this.scratch;
@@ -411,7 +411,7 @@ export class Expander implements StepContext {
     for (let k = 0; k < count; k++) {
       const id = firstId + k;
       const src = this.parentAt(slice, words, k);
-      pm.fill(0);
+      for (let w = 0; w < pm.length; w++) pm[w] = 0; // (a loop: fill() of one or two words is a call into C++)
       this.evaluateInto(src, pm, 0);
       if (this.hasBits(pm)) out.noteState(id, pm);
       for (let a = 0; a < A; a++) {
