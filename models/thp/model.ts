@@ -461,9 +461,11 @@ export function createThpModel(c: ThpConfig): Model {
       const act = acts[a]!;
       if (!enabled(src, act)) return false;
       copyState(src, dst);
-      kw.s = dst;
-      kw.ctx = ctx;
-      kw.counts = ctx.counts ?? null;
+      // the same buffer and context on nearly every call: a pointer store costs a write barrier even so
+      if (kw.s !== dst) kw.s = dst;
+      if (kw.ctx !== ctx) kw.ctx = ctx;
+      const counts = ctx.counts ?? null;
+      if (kw.counts !== counts) kw.counts = counts;
       kw.blocked = false;
       return step(kw, act) && !kw.blocked;
     },

@@ -67,7 +67,7 @@ class Census {
   /** Count for state s; the properties of one state share one count (same vector object). */
   take(s: Uint8Array): this {
     const k = this.k;
-    k.s = s;
+    if (k.s !== s) k.s = s; // (a pointer store costs a write barrier)
     if (s === this.last) return this;
     this.last = s;
     const all = this.all;
