@@ -150,7 +150,7 @@ export class CompactFingerprintSet implements VisitedSet {
   /**
    * A zeroed table with every page of it written once. Otherwise a fresh page's first access is a
    * probe's read, which maps the zero page, and the insert's write then copies it and, with worker
-   * threads running, flushes their TLBs by IPI (a VM exit here): 3% of a 2-worker run's samples in
+   * threads running, flushes their TLBs by IPI (a VM exit here): 2.3% of a 2-worker run's samples in
    * perf (do_wp_page -> flush_tlb_mm_range). v5.19 ranges=basic, 2 workers: system time 0.84-1.00 ->
    * 0.41-0.45 s, page faults 205-210k -> 163-177k; 1 worker: 159k -> 117k faults.
    */
