@@ -4,7 +4,7 @@
  * folio / a held reference), named after the syscall or kernel entry point.
  */
 import { CV } from './coverage.js';
-import { OrderedMap } from 'immutable';
+import { immutable } from '../../src/state/immutable.js';
 import type { ActionInfo, Model, StepContext } from '../../src/model.js';
 import { isStateProperty } from '../../src/property.js';
 import { coverPointNames } from './coverage.js';
@@ -396,7 +396,7 @@ export function createThpModel(c: ThpConfig): Model {
       if ((r >= o.PTE && r < o.PTE + N) || r === o.PTE_WRITE) return pmd !== PMD_TABLE;
       return false;
     };
-    return OrderedMap<string, number | string>().withMutations((m) => {
+    return immutable().OrderedMap<string, number | string>().withMutations((m) => {
       for (const f of layout.table) {
         if (!live(f.offset) || meaningless(f.offset)) continue;
         const v = layout.value(s, f);

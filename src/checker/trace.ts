@@ -5,7 +5,8 @@
  * the per-field diff. Saved as JSON; replayTrace() re-runs a saved one and
  * fails loudly if it no longer reproduces.
  */
-import { is, type Map as IMap } from 'immutable';
+import type { Map as IMap } from 'immutable';
+import { immutable } from '../state/immutable.js';
 import type { ActionInfo, Model, StepContext } from '../model.js';
 import { isStateProperty } from '../property.js';
 import { fpHex, stableFingerprint } from '../state/fingerprint.js';
@@ -51,7 +52,7 @@ export class ReplayError extends Error {}
 
 /** Field-by-field changes from a to b, in `order` (the layout's field order) where given. */
 export function diff(a: IMap<string, number | string>, b: IMap<string, number | string>, order?: readonly string[]): Change[] {
-  if (is(a, b)) return [];
+  if (immutable().is(a, b)) return [];
   const out: Change[] = [];
   const keys = new Set<string>([...(order ?? []).filter((k) => a.has(k) || b.has(k)), ...a.keys(), ...b.keys()]);
   for (const k of keys) {

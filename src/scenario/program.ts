@@ -23,7 +23,8 @@
  * The wrapper is rebuilt from JSON (ProgramSpec) in worker threads: the
  * registry entry `scenario` takes `{ program }` and the inner model's factory.
  */
-import { OrderedMap } from 'immutable';
+import type { OrderedMap } from 'immutable';
+import { immutable } from '../state/immutable.js';
 import { UsageError, type ActionInfo, type Model, type StepContext } from '../model.js';
 import { isStateProperty, type Property, type StateProperty } from '../property.js';
 import { Layout } from '../state/layout.js';
@@ -325,7 +326,7 @@ export function createScenarioModel(spec: ProgramSpec, createInner: ModelFactory
     describe,
     decode(s: Uint8Array) {
       const d = inner.decode(view(s));
-      return OrderedMap<string, number | string>().withMutations((m) => {
+      return immutable().OrderedMap<string, number | string>().withMutations((m) => {
         m.merge(d);
         spec.actors.forEach((a, i) => {
           const slot = slotOf(s, i);

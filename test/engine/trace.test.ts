@@ -2,6 +2,7 @@
  * Traces rebuilt by replay: the mutex-broken counterexample step by step,
  * per-step diffs, and traceReproduces() on genuine and tampered traces.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Map as IMap } from 'immutable';
 import { createModel } from '../../models/registry.js';
@@ -210,5 +211,27 @@ describe('diff and formatAction', () => {
   it('formatAction renders name(arg=value, ...)', () => {
     expect(formatAction(m.describe(SET1))).toBe('set(proc=1)');
     expect(formatAction({ name: 'fork', args: { mm: 0, addr: 2 }, kernel: '' })).toBe('fork(mm=0, addr=2)');
+  });
+});
+
+describe('the immutable library is loaded only when a state is decoded', () => {
+  // a fresh process on the built files: a search, as the pool's worker threads and the CLI run it, does
+  // not load immutable (its import cost every thread 36-38 ms); decoding a state for a trace does
+  it('a thp search leaves it unloaded; a decoded state loads it', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const dist = ${JSON.stringify(new URL('../../dist/', import.meta.url).href)};
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes('/node_modules/immutable/'));
+      await import(dist + 'workers/phased.js');
+      const { createModel } = await import(dist + 'models/registry.js');
+      const { search } = await import(dist + 'src/checker/search.js');
+      const model = createModel('thp', { profile: 'thp-core', era: 'v4.6', procs: 2, subpages: 2 });
+      const r = await search(model);
+      const before = loaded();
+      const d = model.decode(model.initStates()[0]);
+      console.log(JSON.stringify({ distinct: r.distinct, before, after: loaded(), fields: d.size > 0 }));`;
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(out.stderr).toBe('');
+    expect(JSON.parse(out.stdout)).toEqual({ distinct: 454, before: false, after: true, fields: true });
   });
 });
