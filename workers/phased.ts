@@ -5,7 +5,7 @@
  * states, `evaluate` states left unexpanded by a bound, or `warm` (build the
  * model ahead of the first slice; expanders are cached, workers/expanders.ts).
  */
-import { dedupePartition, SharedSlice, type PhasedTask } from '../src/checker/phased.js';
+import { dedupePartition, SharedSlice, type PhasedTask } from '../src/checker/slices.js';
 import { expanderFor } from './expanders.js';
 
 export default function phasedTask(task: PhasedTask): unknown {
