@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina as PiscinaPool } from 'piscina';
+import { Piscina } from './piscina.js';
 import type { SliceResult } from './expand.js';
 import { unpackSlice } from './wire.js';
 
@@ -45,14 +46,14 @@ export function packageRoot(): string {
 }
 
 export class PoolExpander {
-  private readonly pool: Piscina;
+  private readonly pool: PiscinaPool;
   private readonly configJson: string;
 
   constructor(private readonly spec: ModelSpec, readonly workers: number, private readonly only: string[] | null) {
     const file = join(packageRoot(), 'dist', 'workers', 'expand.js');
     if (!existsSync(file)) throw new Error(`worker entry ${file} is missing: run \`npm run build\``);
     this.configJson = JSON.stringify(spec.config ?? {});
-    this.pool = new Piscina({ filename: file, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+    this.pool = new (Piscina())({ filename: file, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
   }
 
   async expand(slice: Uint8Array, count: number, found: Uint32Array | null = null): Promise<SliceResult> {

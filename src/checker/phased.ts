@@ -21,7 +21,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Piscina, type PiscinaTask, type TaskQueue } from 'piscina';
+import type { Piscina as PiscinaPool, PiscinaTask, TaskQueue } from 'piscina';
+import { Piscina } from './piscina.js';
 import { META_FIXED, hasMask } from './expand.js';
 import { packageRoot, type ModelSpec } from './parallel.js';
 import { SharedSlice, type PhasedTask } from './slices.js';
@@ -44,7 +45,7 @@ class TwoLaneQueue implements TaskQueue {
   private readonly urgent: PiscinaTask[] = [];
   private readonly normal: PiscinaTask[] = [];
   private lane(t: PiscinaTask): PiscinaTask[] {
-    return (t as unknown as Record<symbol, unknown>)[Piscina.queueOptionsSymbol] === URGENT ? this.urgent : this.normal;
+    return (t as unknown as Record<symbol, unknown>)[Piscina().queueOptionsSymbol] === URGENT ? this.urgent : this.normal;
   }
   get size(): number {
     return this.urgent.length + this.normal.length;
@@ -67,12 +68,12 @@ class TwoLaneQueue implements TaskQueue {
 
 /** The task, marked for the urgent lane. */
 function urgent(t: PhasedTask): PhasedTask {
-  (t as unknown as Record<symbol, unknown>)[Piscina.queueOptionsSymbol] = URGENT;
+  (t as unknown as Record<symbol, unknown>)[Piscina().queueOptionsSymbol] = URGENT;
   return t;
 }
 
 export class PhasedPool {
-  private readonly pool: Piscina;
+  private readonly pool: PiscinaPool;
   private readonly configJson: string;
   private readonly warming: Promise<unknown>[] = [];
 
@@ -86,7 +87,7 @@ export class PhasedPool {
     if (!existsSync(file)) throw new Error(`worker entry ${file} is missing: run \`npm run build\``);
     this.configJson = JSON.stringify(spec.config ?? {});
     // two tasks queued per thread: a thread finishing a slice starts the next while the main thread is busy assembling
-    this.pool = new Piscina({ filename: file, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 2, idleTimeout: 60_000, taskQueue: new TwoLaneQueue() });
+    this.pool = new (Piscina())({ filename: file, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 2, idleTimeout: 60_000, taskQueue: new TwoLaneQueue() });
     // threads load the model while the main thread runs the first, small levels (a failure shows again on a real task)
     for (let i = 0; i < workers; i++)
       this.warming.push(
