@@ -214,24 +214,26 @@ describe('diff and formatAction', () => {
   });
 });
 
-describe('the immutable library is loaded only when a state is decoded', () => {
-  // a fresh process on the built files: a search, as the pool's worker threads and the CLI run it, does
-  // not load immutable (its import cost every thread 36-38 ms); decoding a state for a trace does
-  it('a thp search leaves it unloaded; a decoded state loads it', () => {
+describe('immutable and piscina are loaded only when needed', () => {
+  // a fresh process on the built files: a search, as the pool's worker threads and the CLI run it, loads
+  // neither (their imports cost every thread 36-38 ms and every process 15 ms); decoding a state for a
+  // trace loads immutable (and a pool, when one starts, piscina)
+  it('a 1-worker thp search leaves both unloaded; a decoded state loads immutable', () => {
     const script = `
       import { createRequire } from 'node:module';
       const dist = ${JSON.stringify(new URL('../../dist/', import.meta.url).href)};
-      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes('/node_modules/immutable/'));
+      const loaded = (pkg) => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes('/node_modules/' + pkg + '/'));
       await import(dist + 'workers/phased.js');
       const { createModel } = await import(dist + 'models/registry.js');
       const { search } = await import(dist + 'src/checker/search.js');
       const model = createModel('thp', { profile: 'thp-core', era: 'v4.6', procs: 2, subpages: 2 });
       const r = await search(model);
-      const before = loaded();
+      const before = loaded('immutable');
+      const pool = loaded('piscina');
       const d = model.decode(model.initStates()[0]);
-      console.log(JSON.stringify({ distinct: r.distinct, before, after: loaded(), fields: d.size > 0 }));`;
+      console.log(JSON.stringify({ distinct: r.distinct, before, after: loaded('immutable'), fields: d.size > 0, pool }));`;
     const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(out.stderr).toBe('');
-    expect(JSON.parse(out.stdout)).toEqual({ distinct: 454, before: false, after: true, fields: true });
+    expect(JSON.parse(out.stdout)).toEqual({ distinct: 454, before: false, after: true, fields: true, pool: false });
   });
 });
