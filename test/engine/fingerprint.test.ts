@@ -153,13 +153,14 @@ describe('CompactFingerprintSet as a visited set', () => {
   });
 
   it('writes every page of a new table before the first probe reads it (no zero page to copy later)', () => {
-    // 32 MiB tables (2^22 slots), shared and not: resident at once, where an untouched calloc'd table adds nothing to the RSS
+    // 64 MiB tables (2^23 slots), shared and not: resident at once, where an untouched calloc'd table adds
+    // nothing to the RSS (the margin leaves room for a collection freeing other memory meanwhile)
     for (const shared of [false, true]) {
       const before = process.memoryUsage().rss;
-      const set = new CompactFingerprintSet(1 << 22, shared);
+      const set = new CompactFingerprintSet(1 << 23, shared);
       const grew = process.memoryUsage().rss - before;
-      expect(set.bytes).toBe(32 << 20);
-      expect(grew).toBeGreaterThan(0.9 * set.bytes);
+      expect(set.bytes).toBe(64 << 20);
+      expect(grew).toBeGreaterThan(0.75 * set.bytes);
     }
   });
 
