@@ -10,7 +10,7 @@ import { expanderFor } from './expanders.js';
 
 export default function phasedTask(task: PhasedTask): unknown {
   if (task.kind === 'dedupe') return dedupePartition(task.slices.map((b) => new SharedSlice(b)), task.partition, task.table, task.assertMask);
-  if (task.kind === 'compact') return void new SharedSlice(task.slice).compact();
+  if (task.kind === 'compact') return void task.slices.forEach((b, k) => new SharedSlice(b).compact(task.into, task.at[k]!));
   const { ex, n } = expanderFor(task);
   if (task.kind === 'warm') return undefined;
   ex.setFound(task.found);

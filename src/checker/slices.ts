@@ -96,33 +96,43 @@ export class SharedSlice {
   }
 
   /**
-   * After the dedupe (order[] is no longer needed): the new states' parents into order[], their actions
-   * into acts[] and their states to the front of states[], in slice order, so the main thread only copies blocks.
+   * After the dedupe (order[] is no longer needed): the new states' parents into order[] and their actions
+   * into acts[], in slice order, and the states themselves straight into the next level's frontier `into`
+   * at byte `at` (room reserved by the main thread), so that the main thread copies nothing.
    */
-  compact(): void {
+  compact(into: SharedArrayBuffer, at: number): void {
     const rec = META_FIXED + this.maskWords;
     const n = this.states.length / Math.max(1, this.count);
     const nw = n >>> 2;
     const sw = new Uint32Array(this.sab, this.states.byteOffset, this.states.byteLength >>> 2);
+    const dw = new Uint32Array(into, at, (into.byteLength - at) >>> 2);
     const copy = wordCopier(nw);
     let f = 0;
     for (let j = 0; j < this.count; j++) {
       if (this.fresh[j] !== 1) continue;
       this.order[f] = this.meta[j * rec]!;
       this.acts[f] = this.meta[j * rec + 1]!;
-      if (f !== j) copy(sw, f * nw, sw, j * nw);
+      copy(dw, f * nw, sw, j * nw);
       f++;
     }
     new Uint32Array(this.sab, 0, HEADER_WORDS)[7] = f;
   }
 }
 
+/** What a dedupe task returns: the partition's table, and how many of each slice's successors it found new. */
+export interface Deduped {
+  table: SharedTable;
+  fresh: number[];
+}
+
 /** Dedupe phase for one partition: insert its successors of `slices`, in order, into `table`; flag the new ones. */
-export function dedupePartition(slices: readonly SharedSlice[], p: number, table: SharedTable, assertMask: readonly number[]): SharedTable {
+export function dedupePartition(slices: readonly SharedSlice[], p: number, table: SharedTable, assertMask: readonly number[]): Deduped {
   const set = CompactFingerprintSet.adopt(table);
   const none = new Uint8Array(0);
+  const fresh: number[] = [];
   let touched = 0;
   for (const s of slices) {
+    let f = 0;
     const rec = META_FIXED + s.maskWords;
     const meta = s.meta;
     for (let i = s.offs[p]!, end = s.offs[p + 1]!; i < end; i++) touched ^= set.touch(meta[s.order[i]! * rec + 2]!, meta[s.order[i]! * rec + 3]!);
@@ -132,11 +142,15 @@ export function dedupePartition(slices: readonly SharedSlice[], p: number, table
       let assert = 0;
       for (let w = 0; w < s.maskWords; w++) assert |= meta[b + META_FIXED + w]! & (assertMask[w] ?? 0);
       if (assert !== 0) continue; // the kernel would have crashed: not a state
-      if (set.add(none, meta[b + 2]!, meta[b + 3]!)) s.fresh[j] = 1;
+      if (set.add(none, meta[b + 2]!, meta[b + 3]!)) {
+        s.fresh[j] = 1;
+        f++;
+      }
     }
+    fresh.push(f);
   }
   if (touched === 0.5) throw new Error('unreachable'); // keeps the touches
-  return set.share();
+  return { table: set.share(), fresh };
 }
 
 /** Tasks of the phased pool (workers/phased.ts). */
@@ -158,7 +172,8 @@ export type PhasedTask =
       directBytes?: number;
     }
   | { kind: 'dedupe'; slices: SharedArrayBuffer[]; partition: number; table: SharedTable; assertMask: number[] }
-  | { kind: 'compact'; slice: SharedArrayBuffer }
+  /** into: the next level's frontier; at[k]: the byte slice k's new states go to */
+  | { kind: 'compact'; slices: SharedArrayBuffer[]; into: SharedArrayBuffer; at: number[] }
   /** state-property bits of states [from, from + count) of a shared frontier (left unexpanded by a bound) */
   | { kind: 'evaluate'; modelId: string; configJson: string; only: string[] | null; frontier: SharedArrayBuffer; from: number; count: number; found: Uint32Array | null }
   /** build the model in the thread ahead of its first slice */
