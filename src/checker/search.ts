@@ -71,7 +71,8 @@ export interface SearchOptions {
   phasedFrom?: number;
   /**
    * parallel bfs: start the threads only once the run has lasted this long (ms; default POOL_AFTER_MS, or
-   * the environment's MMCHECK_POOL_AFTER_MS); ignored when phasedFrom is given (threads as soon as needed)
+   * the environment's MMCHECK_POOL_AFTER_MS), or a level is expected to last 30% of it; ignored when
+   * phasedFrom is given (threads as soon as needed)
    */
   poolAfterMs?: number;
   /**
@@ -364,8 +365,8 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   const pool = workers > 1 && !phasedRun ? new PoolExpander(opts.spec!, workers - 1, props) : null;
   if (pool) run.threads = workers - 1;
   // the phased pool starts once a level reaches an eighth of the phased size (its threads load the
-  // model meanwhile) and the run has lasted POOL_AFTER_MS: a run whose levels all stay small, or that
-  // ends sooner, never starts threads
+  // model meanwhile) and the run has lasted POOL_AFTER_MS, or a level is expected to last 30% of that:
+  // a run whose levels all stay small, or that ends sooner, never starts threads
   let phasedPool = null as PhasedPool | null; // (assigned in startPool too: no narrowing to null)
   const phasedFrom = opts.phasedFrom ?? PHASED_MIN_STATES;
   const poolAfter = opts.poolAfterMs ?? poolAfterDefault();
@@ -400,9 +401,13 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
     let levelCount = count;
     let levelFrontier = frontier;
     let merged = 0;
+    // the last level's size and milliseconds: how long the next one may take (startPool)
+    let lastCount = 0;
+    let lastMs = 0;
     let leftover: { states: Uint8Array; count: number; base: number } | null = null;
     let cutAtTop = false;
     while (count > 0 && !run.stopped) {
+      const levelStart = Date.now();
       if (opts.maxDepth !== undefined && run.depth >= opts.maxDepth) {
         run.cut = `depth bound reached (--depth ${opts.maxDepth}) with ${count} states unexpanded`;
         break;
@@ -430,7 +435,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
       let interrupted = false;
       // small levels (the first few, the last few) cost less on the main thread than in tasks
       const startPool = (): void => {
-        if (phasedRun && !phasedPool && count * 8 >= phasedFrom * workers && (opts.phasedFrom !== undefined || Date.now() - run.start >= poolAfter)) {
+        if (phasedRun && !phasedPool && count * 8 >= phasedFrom * workers && (opts.phasedFrom !== undefined || poolDue(Date.now() - run.start, count, lastCount, lastMs, poolAfter))) {
           phasedPool = new PhasedPool(opts.spec!, workers, props, opts.directBytes);
           run.threads = workers;
         }
@@ -503,6 +508,8 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
         break;
       }
       if (nextCount > 0) run.depth++; // depth = distance of the farthest stored state
+      lastCount = count;
+      lastMs = Date.now() - levelStart;
       spare = frontier.buffer;
       frontier = next;
       base = nextBase;
@@ -548,6 +555,23 @@ const PHASED_MIN_STATES = 1024;
  * with 1 worker. Longer runs lose the same second at most.
  */
 const POOL_AFTER_MS = 1000;
+/**
+ * ... or sooner, once a level is expected to take this share of the delay on the main thread alone (its
+ * states times the last level's time a state): a run whose levels still grow that fast has most of its work
+ * ahead. 2 workers, 3 runs each: P=3 N=4 --symmetry smalls 2.49-2.50 s, against 2.71-2.86 s with the delay
+ * alone (threads from 0.42 s instead of 1 s); v5.19 ranges=basic 6.26-6.46 s against 6.41-6.56 s. The
+ * thp-core rows of the bench (0.3-0.5 s) still start no threads: their levels stop growing that fast first.
+ */
+const POOL_EXPECT_SHARE = 0.3;
+
+/**
+ * A parallel run's threads are due, as far as time goes: the run has lasted `poolAfter` ms, or the level of
+ * `count` states about to run is expected to take POOL_EXPECT_SHARE of that (the last level took `lastMs`
+ * for `lastCount` states; none yet: 0).
+ */
+export function poolDue(elapsedMs: number, count: number, lastCount: number, lastMs: number, poolAfter: number): boolean {
+  return elapsedMs >= poolAfter || (lastCount > 0 && (count * lastMs) / lastCount >= poolAfter * POOL_EXPECT_SHARE);
+}
 
 /** POOL_AFTER_MS, or MMCHECK_POOL_AFTER_MS when it is a number of ms (the tests start threads at once with 0). */
 function poolAfterDefault(): number {

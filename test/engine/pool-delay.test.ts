@@ -1,11 +1,12 @@
 /**
- * A parallel run starts its worker threads only once it has lasted POOL_AFTER_MS (search.ts): a short
+ * A parallel run starts its worker threads only once it has lasted POOL_AFTER_MS, or a level is expected
+ * to last 30% of that (search.ts): a short
  * run ends on the main thread, says so, and finds exactly what 1 worker and the threads find.
  * (The test environment sets MMCHECK_POOL_AFTER_MS=0, vitest.config.ts; these tests set the delay.)
  */
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../models/registry.js';
-import { search } from '../../src/checker/search.js';
+import { poolDue, search } from '../../src/checker/search.js';
 import { mmcheckWith } from '../helpers/cli.js';
 
 // 118,444 states, levels up to 35k: large enough for the pool, short enough for a test
@@ -37,5 +38,18 @@ describe('worker threads start after a delay', () => {
     // not a number of ms: the default delay (1 s; a CI machine may take longer, so only the counts are pinned)
     const bad = JSON.parse(mmcheckWith({ MMCHECK_POOL_AFTER_MS: 'soon' }, ...args, '--json').stdout);
     expect(bad.stats.distinct).toBe(118_444);
+  });
+});
+
+describe('poolDue: when a parallel run starts its threads', () => {
+  it('once the run has lasted the delay, or a level is expected to last 30% of it', () => {
+    expect(poolDue(999, 1_000_000, 0, 0, 1000)).toBe(false); // no level timed yet: the delay alone
+    expect(poolDue(1000, 10, 0, 0, 1000)).toBe(true);
+    // 1000 states after a level of 500 in 150 ms: 300 ms expected, 30% of 1000
+    expect(poolDue(10, 1000, 500, 150, 1000)).toBe(true);
+    expect(poolDue(10, 1000, 500, 149, 1000)).toBe(false);
+    expect(poolDue(10, 999, 500, 150, 1000)).toBe(false);
+    expect(poolDue(0, 1000, 500, 150, 0)).toBe(true); // MMCHECK_POOL_AFTER_MS=0: at once
+    expect(poolDue(50_000, 1000, 1000, 17_000, 60_000)).toBe(false); // 17 s expected, under 30% of 60 s
   });
 });
