@@ -39,20 +39,20 @@ export const CONFIGS: BenchConfig[] = [
   { name: 'thp-core v4.6 P2 N2', args: ['--profile', 'thp-core', '--era', 'v4.6', '--procs', '2', '--subpages', '2'], spin: { era: 3, procs: 2, subpages: 2 } },
   { name: 'thp-core v4.6 P2 N4', args: ['--profile', 'thp-core', '--era', 'v4.6', '--procs', '2', '--subpages', '4'], spin: { era: 3, procs: 2, subpages: 4 }, symmetry: 'smalls' },
   { name: 'thp-core v4.6 P3 N2', args: ['--profile', 'thp-core', '--era', 'v4.6', '--procs', '3', '--subpages', '2'], spin: { era: 3, procs: 3, subpages: 2 }, symmetry: 'smalls' },
-  // SPIN does not finish this one (README: > 4e8 states, unfinished at 1,500 s); it is given 120 s here, and
-  // mmcheck explores it exhaustively with the small-page symmetry
-  {
-    name: 'thp-core v4.6 P3 N4 symmetry=smalls',
-    args: ['--profile', 'thp-core', '--era', 'v4.6', '--procs', '3', '--subpages', '4', '--symmetry', 'smalls'],
-    spin: { era: 3, procs: 3, subpages: 4, cflags: ['-DHC4'], panArgs: ['-w29'], limitSec: 120 },
-    long: true,
-  },
   { name: 'full v5.19 P2 N4 ranges=basic', args: ['--era', 'v5.19', '--set', 'ranges=basic'], long: true },
   // over a minute single-threaded: + MADV_DONTNEED, every BFS level up to depth 11 (40.8M states, 130 s
   // and 6.1 GB with 1 worker on the 2-core machine, 2026-12-02; depth 10, 16.5M states, had come down to 37-51 s)
   {
     name: 'full v5.19 P2 N4 +madvise ranges=basic depth 11',
     args: ['--era', 'v5.19', '--ops', 'write,fork,munmap,split_huge_pmd,madvise_dontneed', '--set', 'ranges=basic', '--depth', '11'],
+    long: true,
+  },
+  // SPIN does not finish this one (README: > 4e8 states, unfinished at 1,500 s); it is given 120 s here, and
+  // mmcheck explores it exhaustively with the small-page symmetry. Last, so that no run follows SPIN's (above)
+  {
+    name: 'thp-core v4.6 P3 N4 symmetry=smalls',
+    args: ['--profile', 'thp-core', '--era', 'v4.6', '--procs', '3', '--subpages', '4', '--symmetry', 'smalls'],
+    spin: { era: 3, procs: 3, subpages: 4, cflags: ['-DHC4'], panArgs: ['-w29'], limitSec: 120 },
     long: true,
   },
 ];
@@ -267,17 +267,20 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
       const atOnce: number[][] = [];
       let tooBig: string | null | undefined; // (decided after the first 1-worker run, which always comes first)
       const spinCfg = spinAvailable ? c.spin : undefined;
-      // the columns take turns, in alternating order, so that a drift of the machine's speed hits them alike
+      // The columns take turns, in alternating order, so that a drift of the machine's speed hits them alike.
+      // SPIN's column is the last (the first in reversed rounds), and the long configurations run one round:
+      // its run of P=3 N=4, stopped at 120 s, frees about 5 GB, and runs just after it were slow (2 1-worker
+      // runs at once got through 1.19x the work of one right after it, 1.94x without it)
       const columns: ((round: number) => void)[] = [
         (i) => ones.push(timed('1 worker', i, () => runMmcheck(o.root, c.args, 1), stats)),
         (i) => (o.workers > 1 ? manys.push(timed(`${o.workers} workers`, i, () => runMmcheck(o.root, c.args, o.workers), stats)) : undefined),
-        (i) => (spinCfg ? spins.push(timed('SPIN', i, () => runSpin(pml, spinCfg, work), (r) => ({ ...stats(r), stopped: !r.finished }))) : undefined),
         (i) => {
           if (o.workers < 2 || o.ceiling === false) return;
           tooBig ??= atOnceTooBig(o.workers, ones[0]!.peakRssBytes, totalmem());
           const what = `${o.workers} 1-worker runs at once`;
           if (!tooBig) atOnce.push(timed(what, i, () => runAtOnce(o.root, c.args, o.workers, work, ones[0]!.distinct), (secs) => ({ seconds: secs, states: ones[0]!.distinct })));
         },
+        (i) => (spinCfg ? spins.push(timed('SPIN', i, () => runSpin(pml, spinCfg, work), (r) => ({ ...stats(r), stopped: !r.finished }))) : undefined),
       ];
       for (let i = 0; i < rounds; i++) for (const col of i % 2 === 0 ? columns : [...columns].reverse()) col(i);
       const one = medianRun(ones, `${c.name}, 1 worker`);
