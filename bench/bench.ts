@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
-import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fmtBytes } from '../src/report/progress.js';
 
@@ -207,6 +207,37 @@ export function runSpin(pml: string, cfg: SpinConfig, work: string): SpinStats {
   return { distinct, transitions, seconds, statesPerSec: Math.round(distinct / seconds), finished, runs: [seconds] };
 }
 
+/** Where and on what a bench ran, so that its figures can be compared with a later run's. */
+export interface BenchContext {
+  /** when it started, ISO 8601 UTC */
+  started: string;
+  /** `git describe --always --dirty` of the checkout it ran from; null outside a git checkout */
+  commit: string | null;
+  machine: { cores: number; cpu: string; memoryBytes: number; node: string };
+  /** the first line of `spin -V` when the SPIN columns run, else null */
+  spin: string | null;
+}
+
+/** The context of a bench about to run from `root`, with SPIN if `spin` (and it is installed). */
+export function benchContext(root: string, spin: boolean): BenchContext {
+  const firstLine = (cmd: string, args: string[]): string | null => {
+    const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
+    const l = r.status === 0 ? (r.stdout ?? '').trim().split('\n')[0]!.trim() : '';
+    return l === '' ? null : l;
+  };
+  return {
+    started: new Date().toISOString(),
+    commit: firstLine('git', ['describe', '--always', '--dirty']),
+    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? 'unknown', memoryBytes: totalmem(), node: process.version },
+    spin: spin && spinInstalled() ? firstLine('spin', ['-V']) : null,
+  };
+}
+
+/** spin and a C compiler are on the PATH */
+function spinInstalled(): boolean {
+  return which('spin') !== null && (which('gcc') !== null || which('cc') !== null);
+}
+
 export interface BenchOptions {
   root: string;
   workers: number;
@@ -243,9 +274,9 @@ export interface BenchEvent {
   stopped?: boolean;
 }
 
-export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boolean; machine: { cores: number; node: string } } {
+export function bench(o: BenchOptions, context: BenchContext = benchContext(o.root, o.spin)): BenchContext & { rows: BenchRow[]; spinAvailable: boolean } {
   const pml = join(o.root, '..', 'shared', 'bench', 'thp_core.pml');
-  const spinAvailable = o.spin && which('spin') !== null && (which('gcc') !== null || which('cc') !== null) && existsSync(pml);
+  const spinAvailable = o.spin && spinInstalled() && existsSync(pml);
   const work = mkdtempSync(join(tmpdir(), 'mmcheck-bench-'));
   const rows: BenchRow[] = [];
   try {
@@ -313,5 +344,5 @@ export function bench(o: BenchOptions): { rows: BenchRow[]; spinAvailable: boole
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return { rows, spinAvailable, machine: { cores: availableParallelism(), node: process.version } };
+  return { ...context, rows, spinAvailable };
 }

@@ -1,7 +1,7 @@
 /** `mmcheck bench`: the throughput benchmark (bench/bench.ts), as a table or --json. */
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
-import { bench, CONFIGS, selectConfigs, type BenchEvent, type BenchRow } from '../../bench/bench.js';
+import { bench, benchContext, CONFIGS, selectConfigs, type BenchContext, type BenchEvent, type BenchRow } from '../../bench/bench.js';
 import { UsageError } from '../model.js';
 import { packageRoot } from '../checker/parallel.js';
 import { fmtBytes, fmtInt } from '../report/progress.js';
@@ -22,7 +22,8 @@ export function benchCommand(): Command {
       // a filter that selects nothing would print an empty table and pass
       if (selectConfigs(Boolean(o.quick), o.only).length === 0)
         failUsage(new UsageError(`--only '${o.only}' matches no configuration${o.quick ? ' left by --quick' : ''} (known: ${CONFIGS.map((c) => c.name).join('; ')})`));
-      if (!o.json) process.stdout.write(header(o.workers));
+      const context = benchContext(packageRoot(), o.spin);
+      if (!o.json) process.stdout.write(contextLine(context, o.workers) + '\n\n' + header(o.workers));
       const res = bench({
         root: packageRoot(),
         workers: o.workers,
@@ -38,7 +39,7 @@ export function benchCommand(): Command {
           const l = o.quiet ? null : runLine(e);
           if (l !== null) process.stderr.write(l + '\n');
         },
-      });
+      }, context);
       if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
       else if (!res.spinAvailable && o.spin) process.stdout.write('\nSPIN columns empty: install spin and gcc (apt-get install spin gcc) to compare in the same run.\n');
     });
@@ -55,6 +56,12 @@ export function runLine(e: BenchEvent): string | null {
   const took = secs.length > 1 ? `${secs.slice(0, -1).join(', ')} and ${secs[secs.length - 1]}` : (secs[0] ?? '');
   const states = e.states === undefined ? '' : `, ${fmtInt(e.states)} states${secs.length > 1 ? ' each' : ''}`;
   return `${head}: ${took}${states}${e.stopped ? ' (stopped by its time limit, unfinished)' : ''}`;
+}
+
+/** The line above the table: when, which commit, on what (`mmcheck bench 2026-12-02T16:29:27Z, commit 61e5f87, ...`). */
+export function contextLine(c: BenchContext, workers: number): string {
+  const m = c.machine;
+  return `mmcheck bench ${c.started.replace(/\.\d+Z$/, 'Z')}, commit ${c.commit ?? 'unknown (not a git checkout)'}, ${workers} workers; Node ${m.node}, ${m.cores} cores (${m.cpu}), ${fmtBytes(m.memoryBytes)}${c.spin ? `; ${c.spin}` : ''}`;
 }
 
 function header(workers: number): string {

@@ -25,6 +25,13 @@ for (const cmd of [checkCommand(), compareCommand(), runCommand(), replayCommand
   program.addCommand(cmd);
 }
 
+// A reader that went away (`mmcheck bench | head`) ends the program as SIGPIPE ends a C tool, with status
+// 128 + 13 and nothing said (Node ignores the signal, and the next write would throw a stack trace).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(128 + 13);
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

@@ -4,11 +4,12 @@
  * (the search is deterministic; a difference is a bug, not noise).
  */
 import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { atOnceTooBig, medianRun, runAtOnce, runMmcheck, type BenchEvent, type RunStats } from '../../bench/bench.js';
-import { runLine } from '../../src/cli/bench.js';
+import { contextLine, runLine } from '../../src/cli/bench.js';
 import { lines, mmcheck, REPO_ROOT, usageErrorLine } from '../helpers/cli.js';
 
 const run = (seconds: number, distinct = 100, verdicts: Record<string, string> = { a: 'holds' }): RunStats => ({
@@ -80,9 +81,18 @@ describe('bench repeats', () => {
 
   it('says on stderr how each run went, in the order they ran, and nothing with -q', () => {
     const args = ['bench', '--only', 'thp-core v4.6 P2 N2', '--repeat', '2', '--workers', '2', '--no-spin', '--json'];
+    const before = Date.now();
     const r = mmcheck(...args);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).rows[0].one.distinct).toBe(454);
+    const j = JSON.parse(r.stdout);
+    expect(j.rows[0].one.distinct).toBe(454);
+    // where and on what it ran: the time it started, the checkout's commit, the machine (SPIN: not run)
+    expect(Date.parse(j.started)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(j.started)).toBeLessThanOrEqual(Date.now());
+    const git = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(j.commit).toBe(git.status === 0 ? git.stdout.trim() : null);
+    expect(j.machine).toMatchObject({ cores: availableParallelism(), memoryBytes: totalmem(), node: process.version });
+    expect(j.spin).toBeNull();
     const head = 'bench [1/1] thp-core v4.6 P2 N2: ';
     // the columns take turns, the second round in reverse order
     expect(lines(r.stderr).map((l) => l.replace(/\d+\.\d\d s/g, 'S'))).toEqual([
@@ -110,5 +120,24 @@ describe('bench repeats', () => {
 
   it('rejects a repeat count below 1 with exit 2', () => {
     expect(usageErrorLine(mmcheck('bench', '--repeat', '0', '--no-spin'))).toContain("option '--repeat <n>' argument '0' is invalid");
+  });
+});
+
+describe('bench output', () => {
+  it('starts the table with a line saying when, from which commit and on what it ran', () => {
+    const c = { started: '2026-12-02T16:29:27.418Z', commit: '61e5f87', machine: { cores: 2, cpu: 'AMD EPYC', memoryBytes: 24 * 2 ** 30, node: 'v20.20.2' }, spin: 'Spin Version 6.5.2 -- 6 December 2019' };
+    expect(contextLine(c, 2)).toBe('mmcheck bench 2026-12-02T16:29:27Z, commit 61e5f87, 2 workers; Node v20.20.2, 2 cores (AMD EPYC), 24.00 GiB; Spin Version 6.5.2 -- 6 December 2019');
+    expect(contextLine({ ...c, commit: null, spin: null }, 4)).toBe('mmcheck bench 2026-12-02T16:29:27Z, commit unknown (not a git checkout), 4 workers; Node v20.20.2, 2 cores (AMD EPYC), 24.00 GiB');
+  });
+
+  it('ends quietly with status 141 (SIGPIPE) when its reader goes away', async () => {
+    const child = spawn(process.execPath, ['bin/mmcheck.js', 'bench', '--only', 'thp-core v4.6 P2 N2', '--repeat', '1', '--no-ceiling', '--no-spin', '-q'], { cwd: REPO_ROOT, env: { ...process.env, MMCHECK_POOL_AFTER_MS: '0' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // the first chunk is the context line; the reader then closes, and the row written later has nowhere to go
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    expect(status).toBe(141);
+    expect(stderr).toBe('');
   });
 });
