@@ -229,13 +229,16 @@ export function benchContext(root: string, spin: boolean): BenchContext {
     started: new Date().toISOString(),
     commit: firstLine('git', ['describe', '--always', '--dirty']),
     machine: { cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? 'unknown', memoryBytes: totalmem(), node: process.version },
-    spin: spin && spinInstalled() ? firstLine('spin', ['-V']) : null,
+    spin: spin && spinRuns(root) ? firstLine('spin', ['-V']) : null,
   };
 }
 
-/** spin and a C compiler are on the PATH */
-function spinInstalled(): boolean {
-  return which('spin') !== null && (which('gcc') !== null || which('cc') !== null);
+/** SPIN's reference model, beside the checkout at `root` */
+const spinModel = (root: string) => join(root, '..', 'shared', 'bench', 'thp_core.pml');
+
+/** the SPIN columns can run: spin and a C compiler are on the PATH, and the model is there */
+function spinRuns(root: string): boolean {
+  return which('spin') !== null && (which('gcc') !== null || which('cc') !== null) && existsSync(spinModel(root));
 }
 
 export interface BenchOptions {
@@ -275,8 +278,8 @@ export interface BenchEvent {
 }
 
 export function bench(o: BenchOptions, context: BenchContext = benchContext(o.root, o.spin)): BenchContext & { rows: BenchRow[]; spinAvailable: boolean } {
-  const pml = join(o.root, '..', 'shared', 'bench', 'thp_core.pml');
-  const spinAvailable = o.spin && spinInstalled() && existsSync(pml);
+  const pml = spinModel(o.root);
+  const spinAvailable = o.spin && spinRuns(o.root);
   const work = mkdtempSync(join(tmpdir(), 'mmcheck-bench-'));
   const rows: BenchRow[] = [];
   try {
