@@ -131,7 +131,8 @@ describe('bench output', () => {
   });
 
   it('ends quietly with status 141 (SIGPIPE) when its reader goes away', async () => {
-    const child = spawn(process.execPath, ['bin/mmcheck.js', 'bench', '--only', 'thp-core v4.6 P2 N2', '--repeat', '1', '--no-ceiling', '--no-spin', '-q'], { cwd: REPO_ROOT, env: { ...process.env, MMCHECK_POOL_AFTER_MS: '0' } });
+    // (2 rounds of 2 runs, each a child process: about a second before the row is written)
+    const child = spawn(process.execPath, ['bin/mmcheck.js', 'bench', '--only', 'thp-core v4.6 P2 N2', '--repeat', '2', '--no-ceiling', '--no-spin', '-q'], { cwd: REPO_ROOT, env: { ...process.env, MMCHECK_POOL_AFTER_MS: '0' } });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     // the first chunk is the context line; the reader then closes, and the row written later has nowhere to go

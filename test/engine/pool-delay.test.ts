@@ -1,7 +1,7 @@
 /**
  * A parallel run starts its worker threads only once it has lasted POOL_AFTER_MS, or a level is expected
- * to last 30% of that (search.ts): a short
- * run ends on the main thread, says so, and finds exactly what 1 worker and the threads find.
+ * to last 30% of that (search.ts): a short run ends on the main thread, says so, and finds exactly what
+ * 1 worker and the threads find.
  * (The test environment sets MMCHECK_POOL_AFTER_MS=0, vitest.config.ts; these tests set the delay.)
  */
 import { describe, expect, it } from 'vitest';
