@@ -214,7 +214,7 @@ export interface BenchContext {
   /** `git describe --always --dirty` of the checkout it ran from; null outside a git checkout */
   commit: string | null;
   machine: { cores: number; cpu: string; memoryBytes: number; node: string };
-  /** the first line of `spin -V` when the SPIN columns run, else null */
+  /** the first line of `spin -V` when the SPIN columns run, else null (the bench runs them when this is set) */
   spin: string | null;
 }
 
@@ -229,7 +229,7 @@ export function benchContext(root: string, spin: boolean): BenchContext {
     started: new Date().toISOString(),
     commit: firstLine('git', ['describe', '--always', '--dirty']),
     machine: { cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? 'unknown', memoryBytes: totalmem(), node: process.version },
-    spin: spin && spinRuns(root) ? firstLine('spin', ['-V']) : null,
+    spin: spin && spinRuns(root) ? (firstLine('spin', ['-V']) ?? 'spin (no version given)') : null,
   };
 }
 
@@ -279,7 +279,7 @@ export interface BenchEvent {
 
 export function bench(o: BenchOptions, context: BenchContext = benchContext(o.root, o.spin)): BenchContext & { rows: BenchRow[]; spinAvailable: boolean } {
   const pml = spinModel(o.root);
-  const spinAvailable = o.spin && spinRuns(o.root);
+  const spinAvailable = o.spin && context.spin !== null; // (benchContext looked for spin, cc and the model)
   const work = mkdtempSync(join(tmpdir(), 'mmcheck-bench-'));
   const rows: BenchRow[] = [];
   try {
