@@ -2,8 +2,9 @@
  * piscina entry point of the phased parallel BFS (src/checker/phased.ts):
  * `expand` one slice of the shared frontier into a SharedSlice, `dedupe` one
  * partition of the visited set over a chunk's slices, `compact` slices' new
- * states into the next frontier, `evaluate` states left unexpanded by a bound, or `warm` (build the
- * model ahead of the first slice; expanders are cached, workers/expanders.ts).
+ * states into the next frontier, `evaluate` states left unexpanded by a
+ * bound, or `warm` (build the model ahead of the first slice; expanders are
+ * cached, workers/expanders.ts).
  */
 import { dedupePartition, SharedSlice, type PhasedTask } from '../src/checker/slices.js';
 import { expanderFor } from './expanders.js';

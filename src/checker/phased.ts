@@ -386,7 +386,11 @@ async function assemble(run: PhasedRun, pool: PhasedPool, slices: SharedSlice[],
 function compactInto(pool: PhasedPool, slices: SharedSlice[], fresh: number[], next: SharedFrontier): Promise<unknown> {
   const n = next.stateBytes;
   const at: number[] = [];
-  for (let k = 0, b = next.count * n; k < slices.length; k++, b += fresh[k - 1]! * n) at.push(b);
+  let b = next.count * n;
+  for (let k = 0; k < slices.length; k++) {
+    at.push(b);
+    b += fresh[k]! * n;
+  }
   const per = Math.ceil(slices.length / pool.workers);
   const tasks: Promise<void>[] = [];
   for (let k = 0; k < slices.length; k += per) tasks.push(pool.compact(slices.slice(k, k + per), next.sab, at.slice(k, k + per)));
