@@ -3,7 +3,8 @@
  * --json` (so peak memory is per run), with 1 and N workers, N 1-worker runs
  * at once (what N cores of this machine allow), and - where `spin` and a C
  * compiler are installed - the SPIN reference model
- * ../shared/bench/thp_core.pml on the matching configuration, in the same run.
+ * ../shared/bench/thp_core.pml on the matching configuration, in the same run;
+ * or, with --curve, the same configurations at each of several worker counts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
@@ -70,6 +71,8 @@ export interface RunStats {
   peakRssBytes: number;
   bytesPerState: number;
   workers: number;
+  /** worker threads the run started (0: a short run that never needed them) */
+  threads: number;
   exhaustive: boolean;
   /** property name: status */
   verdicts: Record<string, string>;
@@ -123,6 +126,7 @@ export function runMmcheck(root: string, args: string[], workers: number): RunSt
     peakRssBytes: s.peakRssBytes,
     bytesPerState: s.bytesPerState,
     workers: s.workers,
+    threads: s.threads ?? 0,
     exhaustive: JSON.parse(r.stdout).exhaustive,
     verdicts: Object.fromEntries(JSON.parse(r.stdout).properties.map((p: { name: string; status: string }) => [p.name, p.status])),
     runs: [s.seconds],
@@ -136,7 +140,8 @@ export function runMmcheck(root: string, args: string[], workers: number): RunSt
  */
 export function medianRun<T extends { seconds: number; distinct: number; runs: number[] }>(runs: T[], what: string, exact = true): T {
   if (runs.length === 0) throw new Error(`${what}: no runs`);
-  const key = (r: T) => JSON.stringify({ ...r, seconds: 0, statesPerSec: 0, peakRssBytes: 0, bytesPerState: 0, runs: [] });
+  // (the threads a run starts depend on its timing: the pool starts once a run has lasted long enough)
+  const key = (r: T) => JSON.stringify({ ...r, seconds: 0, statesPerSec: 0, peakRssBytes: 0, bytesPerState: 0, threads: 0, runs: [] });
   if (exact && runs.some((r) => key(r) !== key(runs[0]!))) throw new Error(`${what}: repeats disagree on counts or verdicts: ${runs.map((r) => r.distinct).join(', ')}`);
   const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
   return { ...sorted[(sorted.length - 1) >> 1]!, runs: runs.map((r) => r.seconds) };
@@ -175,6 +180,15 @@ export function runAtOnce(root: string, args: string[], copies: number, work: st
     if (stats.distinct !== distinct) throw new Error(`${args.join(' ')}: a run of ${copies} at once found ${stats.distinct} states, alone ${distinct}`);
     return stats.seconds;
   });
+}
+
+/**
+ * How much faster `copies` 1-worker runs at once got through the work than one alone: per round, the
+ * copies x that round's 1-worker seconds (`ones`) over the slowest of the round's runs at once; the median round's.
+ */
+export function atOnceSpeedup(copies: number, ones: readonly { seconds: number }[], atOnce: readonly number[][]): number {
+  const ups = atOnce.map((secs, i) => (copies * ones[i]!.seconds) / Math.max(...secs)).sort((a, b) => a - b);
+  return ups[(ups.length - 1) >> 1]!;
 }
 
 function which(cmd: string): string | null {
@@ -277,75 +291,162 @@ export interface BenchEvent {
   stopped?: boolean;
 }
 
-export function bench(o: BenchOptions, context: BenchContext = benchContext(o.root, o.spin)): BenchContext & { rows: BenchRow[]; spinAvailable: boolean } {
-  const pml = spinModel(o.root);
-  const spinAvailable = o.spin && context.spin !== null; // (benchContext looked for spin, cc and the model)
+/** How a run ended, for BenchEvent: its seconds and distinct states. */
+const ended = (r: { seconds: number; distinct: number }) => ({ seconds: [r.seconds], states: r.distinct });
+
+/** A Timed for configuration `c` (the `index`-th, from 0, of `of`), whose columns run `rounds` times. */
+function timer(onRun: ((e: BenchEvent) => void) | undefined, c: BenchConfig, index: number, of: number, rounds: number): Timed {
+  return (what, round, f, result, runs = rounds) => {
+    const e = { config: c.name, index: index + 1, of, long: Boolean(c.long), what, round: round + 1, rounds: runs };
+    onRun?.({ ...e, done: false });
+    const r = f();
+    onRun?.({ ...e, done: true, ...result(r) });
+    return r;
+  };
+}
+
+/**
+ * f for each selected configuration, with its Timed, its number of rounds (`repeat`, by default 3 and 1
+ * for the long ones) and a scratch directory (removed at the end); onRow gets each row as it is made.
+ */
+function perConfig<R>(o: Pick<BenchOptions, 'quick' | 'only' | 'repeat' | 'onRun'>, onRow: ((row: R) => void) | undefined, f: (c: BenchConfig, timed: Timed, rounds: number, work: string) => R): R[] {
   const work = mkdtempSync(join(tmpdir(), 'mmcheck-bench-'));
-  const rows: BenchRow[] = [];
+  const rows: R[] = [];
   try {
     const configs = selectConfigs(o.quick, o.only);
     for (const [ci, c] of configs.entries()) {
       const rounds = o.repeat ?? (c.long ? 1 : 3);
-      /** run `f` as `what`, round `round` (from 0) of `of`, telling onRun before and after */
-      const timed = <T>(what: string, round: number, f: () => T, result: (r: T) => Pick<BenchEvent, 'seconds' | 'states' | 'stopped'>, of = rounds): T => {
-        const e = { config: c.name, index: ci + 1, of: configs.length, long: Boolean(c.long), what, round: round + 1, rounds: of };
-        o.onRun?.({ ...e, done: false });
-        const r = f();
-        o.onRun?.({ ...e, done: true, ...result(r) });
-        return r;
-      };
-      const stats = (r: { seconds: number; distinct: number }) => ({ seconds: [r.seconds], states: r.distinct });
-      const ones: RunStats[] = [];
-      const manys: RunStats[] = [];
-      const spins: SpinStats[] = [];
-      const atOnce: number[][] = [];
-      let tooBig: string | null | undefined; // (decided after the first 1-worker run, which always comes first)
-      const spinCfg = spinAvailable ? c.spin : undefined;
-      // The columns take turns, in alternating order, so that a drift of the machine's speed hits them alike.
-      // SPIN's column is the last (the first in reversed rounds), and the long configurations run one round:
-      // its run of P=3 N=4, stopped at 120 s, frees about 5 GB, and runs just after it were slow (2 1-worker
-      // runs at once got through 1.19x the work of one right after it, 1.94x without it)
-      const columns: ((round: number) => void)[] = [
-        (i) => ones.push(timed('1 worker', i, () => runMmcheck(o.root, c.args, 1), stats)),
-        (i) => (o.workers > 1 ? manys.push(timed(`${o.workers} workers`, i, () => runMmcheck(o.root, c.args, o.workers), stats)) : undefined),
-        (i) => {
-          if (o.workers < 2 || o.ceiling === false) return;
-          tooBig ??= atOnceTooBig(o.workers, ones[0]!.peakRssBytes, totalmem());
-          const what = `${o.workers} 1-worker runs at once`;
-          if (!tooBig) atOnce.push(timed(what, i, () => runAtOnce(o.root, c.args, o.workers, work, ones[0]!.distinct), (secs) => ({ seconds: secs, states: ones[0]!.distinct })));
-        },
-        (i) => (spinCfg ? spins.push(timed('SPIN', i, () => runSpin(pml, spinCfg, work), (r) => ({ ...stats(r), stopped: !r.finished }))) : undefined),
-      ];
-      for (let i = 0; i < rounds; i++) for (const col of i % 2 === 0 ? columns : [...columns].reverse()) col(i);
-      const one = medianRun(ones, `${c.name}, 1 worker`);
-      const many = manys.length > 0 ? medianRun(manys, `${c.name}, ${o.workers} workers`) : null;
-      if (many && (many.distinct !== one.distinct || JSON.stringify(many.verdicts) !== JSON.stringify(one.verdicts)))
-        throw new Error(`${c.name}: ${o.workers} workers found ${many.distinct} states, 1 worker ${one.distinct} (or other verdicts)`);
-      let spin: BenchRow['spin'] = null;
-      if (c.spin) spin = spinCfg ? medianRun(spins, `${c.name}, SPIN`, spins.every((r) => r.finished)) : { skipped: !o.spin ? '--no-spin' : existsSync(pml) ? 'spin or a C compiler is not installed' : `no ${pml}` };
-      const sp = spin && 'statesPerSec' in spin ? spin : null;
-      // states/s compare only on the same state space (not against a reduced or an unfinished SPIN run)
-      const ratio = sp && sp.finished && sp.statesPerSec > 0 && !c.args.includes('--symmetry') ? one.statesPerSec / sp.statesPerSec : null;
-      const best = many ?? one; // the target: ahead of SPIN in wall time with N workers
-      const wallRatio = sp && best.exhaustive && best.seconds > 0 ? (sp.finished || sp.seconds > best.seconds ? sp.seconds / best.seconds : null) : null;
-      let reduced: BenchRow['reduced'] = null;
-      if (c.symmetry) {
-        const r = timed(`1 worker, symmetry ${c.symmetry}`, 0, () => runMmcheck(o.root, [...c.args, '--symmetry', c.symmetry!], 1), stats, 1);
-        reduced = { ...r, symmetry: c.symmetry, sameVerdicts: JSON.stringify(r.verdicts) === JSON.stringify(one.verdicts) };
-      }
-      let ceiling: BenchRow['ceiling'] = tooBig ? { skipped: tooBig } : null;
-      if (atOnce.length > 0) {
-        // per round, against that round's 1-worker run alone; the median round's
-        const speedups = atOnce.map((secs, i) => (o.workers * ones[i]!.seconds) / Math.max(...secs)).sort((a, b) => a - b);
-        const speedup = speedups[(speedups.length - 1) >> 1]!;
-        ceiling = { speedup, runs: atOnce, efficiency: many && many.seconds > 0 ? one.seconds / many.seconds / speedup : null };
-      }
-      const row = { name: c.name, args: c.args, one, many, spin, ratio, wallRatio, reduced, ceiling };
+      const row = f(c, timer(o.onRun, c, ci, configs.length, rounds), rounds, work);
       rows.push(row);
-      o.onRow?.(row);
+      onRow?.(row);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  return rows;
+}
+
+/** Run `f` as `what`, round `round` (from 0) of `rounds`, telling onRun before and after. */
+type Timed = <T>(what: string, round: number, f: () => T, result: (r: T) => Pick<BenchEvent, 'seconds' | 'states' | 'stopped'>, rounds?: number) => T;
+
+export function bench(o: BenchOptions, context: BenchContext = benchContext(o.root, o.spin)): BenchContext & { rows: BenchRow[]; spinAvailable: boolean } {
+  const pml = spinModel(o.root);
+  const spinAvailable = o.spin && context.spin !== null; // (benchContext looked for spin, cc and the model)
+  const rows = perConfig(o, o.onRow, (c, timed, rounds, work): BenchRow => {
+    const ones: RunStats[] = [];
+    const manys: RunStats[] = [];
+    const spins: SpinStats[] = [];
+    const atOnce: number[][] = [];
+    let tooBig: string | null | undefined; // (decided after the first 1-worker run, which always comes first)
+    const spinCfg = spinAvailable ? c.spin : undefined;
+    // The columns take turns, in alternating order, so that a drift of the machine's speed hits them alike.
+    // SPIN's column is the last (the first in reversed rounds), and the long configurations run one round:
+    // its run of P=3 N=4, stopped at 120 s, frees about 5 GB, and runs just after it were slow (2 1-worker
+    // runs at once got through 1.19x the work of one right after it, 1.94x without it)
+    const columns: ((round: number) => void)[] = [
+      (i) => ones.push(timed('1 worker', i, () => runMmcheck(o.root, c.args, 1), ended)),
+      (i) => (o.workers > 1 ? manys.push(timed(`${o.workers} workers`, i, () => runMmcheck(o.root, c.args, o.workers), ended)) : undefined),
+      (i) => {
+        if (o.workers < 2 || o.ceiling === false) return;
+        tooBig ??= atOnceTooBig(o.workers, ones[0]!.peakRssBytes, totalmem());
+        const what = `${o.workers} 1-worker runs at once`;
+        if (!tooBig) atOnce.push(timed(what, i, () => runAtOnce(o.root, c.args, o.workers, work, ones[0]!.distinct), (secs) => ({ seconds: secs, states: ones[0]!.distinct })));
+      },
+      (i) => (spinCfg ? spins.push(timed('SPIN', i, () => runSpin(pml, spinCfg, work), (r) => ({ ...ended(r), stopped: !r.finished }))) : undefined),
+    ];
+    for (let i = 0; i < rounds; i++) for (const col of i % 2 === 0 ? columns : [...columns].reverse()) col(i);
+    const one = medianRun(ones, `${c.name}, 1 worker`);
+    const many = manys.length > 0 ? medianRun(manys, `${c.name}, ${o.workers} workers`) : null;
+    if (many && (many.distinct !== one.distinct || JSON.stringify(many.verdicts) !== JSON.stringify(one.verdicts)))
+      throw new Error(`${c.name}: ${o.workers} workers found ${many.distinct} states, 1 worker ${one.distinct} (or other verdicts)`);
+    let spin: BenchRow['spin'] = null;
+    if (c.spin) spin = spinCfg ? medianRun(spins, `${c.name}, SPIN`, spins.every((r) => r.finished)) : { skipped: !o.spin ? '--no-spin' : existsSync(pml) ? 'spin or a C compiler is not installed' : `no ${pml}` };
+    const sp = spin && 'statesPerSec' in spin ? spin : null;
+    // states/s compare only on the same state space (not against a reduced or an unfinished SPIN run)
+    const ratio = sp && sp.finished && sp.statesPerSec > 0 && !c.args.includes('--symmetry') ? one.statesPerSec / sp.statesPerSec : null;
+    const best = many ?? one; // the target: ahead of SPIN in wall time with N workers
+    const wallRatio = sp && best.exhaustive && best.seconds > 0 ? (sp.finished || sp.seconds > best.seconds ? sp.seconds / best.seconds : null) : null;
+    let reduced: BenchRow['reduced'] = null;
+    if (c.symmetry) {
+      const r = timed(`1 worker, symmetry ${c.symmetry}`, 0, () => runMmcheck(o.root, [...c.args, '--symmetry', c.symmetry!], 1), ended, 1);
+      reduced = { ...r, symmetry: c.symmetry, sameVerdicts: JSON.stringify(r.verdicts) === JSON.stringify(one.verdicts) };
+    }
+    let ceiling: BenchRow['ceiling'] = tooBig ? { skipped: tooBig } : null;
+    if (atOnce.length > 0) {
+      const speedup = atOnceSpeedup(o.workers, ones, atOnce);
+      ceiling = { speedup, runs: atOnce, efficiency: many && many.seconds > 0 ? one.seconds / many.seconds / speedup : null };
+    }
+    return { name: c.name, args: c.args, one, many, spin, ratio, wallRatio, reduced, ceiling };
+  });
   return { ...context, rows, spinAvailable };
+}
+
+/** One worker count of a scaling curve. */
+export interface CurvePoint {
+  workers: number;
+  /** the median run with this many workers */
+  run: RunStats;
+  /** the 1-worker median's seconds over this count's */
+  speedup: number;
+  /** speedup / workers */
+  efficiency: number;
+  /**
+   * `workers` 1-worker runs at once: how much faster they get through the work than one alone (the
+   * most this machine's cores, caches and memory allow that many workers); `share` is the speedup over it
+   */
+  ceiling: { speedup: number; runs: number[][]; share: number } | { skipped: string } | null;
+}
+
+export interface CurveRow {
+  name: string;
+  args: string[];
+  points: CurvePoint[];
+}
+
+export interface CurveOptions extends Omit<BenchOptions, 'workers' | 'spin' | 'onRow'> {
+  /** worker counts, ascending, from 1 (the baseline) */
+  counts: number[];
+  onRow?: (row: CurveRow) => void;
+}
+
+/**
+ * The scaling curve (issue 6: 1, 2, 4, 8, 16 workers on a 16-core machine): each configuration at each
+ * worker count, in rounds whose order alternates, and - unless ceiling is false - as many 1-worker runs
+ * at once, to tell what the machine allows from what the search loses. Every count must find the same
+ * states and verdicts. SPIN, single-threaded, is not part of it.
+ */
+export function curve(o: CurveOptions, context: BenchContext = benchContext(o.root, false)): BenchContext & { counts: number[]; curve: CurveRow[] } {
+  if (o.counts[0] !== 1 || o.counts.some((n, i) => i > 0 && n <= o.counts[i - 1]!)) throw new Error(`curve: counts must rise from 1, got ${o.counts.join(',')}`);
+  const rows = perConfig(o, o.onRow, (c, timed, rounds, work): CurveRow => {
+    const runs = new Map<number, RunStats[]>(o.counts.map((n) => [n, []]));
+    const atOnce = new Map<number, number[][]>(o.counts.map((n) => [n, []]));
+    const tooBig = new Map<number, string | null>();
+    const ones = runs.get(1)!;
+    const columns: ((round: number) => void)[] = o.counts.flatMap((n) => [
+      (i: number) => void runs.get(n)!.push(timed(n === 1 ? '1 worker' : `${n} workers`, i, () => runMmcheck(o.root, c.args, n), ended)),
+      (i: number) => {
+        if (n < 2 || o.ceiling === false) return;
+        if (!tooBig.has(n)) tooBig.set(n, atOnceTooBig(n, ones[0]!.peakRssBytes, totalmem()));
+        if (tooBig.get(n)) return;
+        atOnce.get(n)!.push(timed(`${n} 1-worker runs at once`, i, () => runAtOnce(o.root, c.args, n, work, ones[0]!.distinct), (secs) => ({ seconds: secs, states: ones[0]!.distinct })));
+      },
+    ]);
+    for (let i = 0; i < rounds; i++) for (const col of i % 2 === 0 ? columns : [...columns].reverse()) col(i);
+    const one = medianRun(ones, `${c.name}, 1 worker`);
+    const points = o.counts.map((n): CurvePoint => {
+      const run = n === 1 ? one : medianRun(runs.get(n)!, `${c.name}, ${n} workers`);
+      if (run.distinct !== one.distinct || JSON.stringify(run.verdicts) !== JSON.stringify(one.verdicts))
+        throw new Error(`${c.name}: ${n} workers found ${run.distinct} states, 1 worker ${one.distinct} (or other verdicts)`);
+      const speedup = run.seconds > 0 ? one.seconds / run.seconds : 1;
+      const secs = atOnce.get(n)!;
+      let ceiling: CurvePoint['ceiling'] = tooBig.get(n) ? { skipped: tooBig.get(n)! } : null;
+      if (secs.length > 0) {
+        const up = atOnceSpeedup(n, ones, secs);
+        ceiling = { speedup: up, runs: secs, share: speedup / up };
+      }
+      return { workers: n, run, speedup, efficiency: speedup / n, ceiling };
+    });
+    return { name: c.name, args: c.args, points };
+  });
+  return { ...context, counts: o.counts, curve: rows };
 }

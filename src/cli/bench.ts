@@ -1,7 +1,7 @@
 /** `mmcheck bench`: the throughput benchmark (bench/bench.ts), as a table or --json. */
 import { availableParallelism } from 'node:os';
-import { Command } from 'commander';
-import { bench, benchContext, CONFIGS, selectConfigs, type BenchContext, type BenchEvent, type BenchRow } from '../../bench/bench.js';
+import { Command, InvalidArgumentError } from 'commander';
+import { bench, benchContext, CONFIGS, curve, selectConfigs, type BenchContext, type BenchEvent, type BenchRow, type CurveRow } from '../../bench/bench.js';
 import { UsageError } from '../model.js';
 import { packageRoot } from '../checker/parallel.js';
 import { fmtBytes, fmtInt } from '../report/progress.js';
@@ -16,12 +16,27 @@ export function benchCommand(): Command {
     .option('--no-spin', 'do not run SPIN even if it is installed')
     .option('--no-ceiling', 'do not run N 1-worker runs at once (the speedup the machine allows N workers)')
     .option('--repeat <n>', 'runs per column, the median reported (default: 3, and 1 for the long configurations)', intArg(1, 100))
+    .option('--curve <counts>', 'a scaling curve instead of the table: each configuration at each of these worker counts (e.g. 1,2,4,8,16; 1 is always run, as the baseline), no SPIN', countsArg)
     .option('--json', 'print one JSON object')
     .option('-q, --quiet', 'no progress on stderr (a line per run)')
-    .action((o: { workers: number; quick?: boolean; only?: string; spin: boolean; ceiling: boolean; repeat?: number; json?: boolean; quiet?: boolean }) => {
+    .action(function (this: Command, o: { workers: number; quick?: boolean; only?: string; spin: boolean; ceiling: boolean; repeat?: number; curve?: number[]; json?: boolean; quiet?: boolean }) {
       // a filter that selects nothing would print an empty table and pass
       if (selectConfigs(Boolean(o.quick), o.only).length === 0)
         failUsage(new UsageError(`--only '${o.only}' matches no configuration${o.quick ? ' left by --quick' : ''} (known: ${CONFIGS.map((c) => c.name).join('; ')})`));
+      const progress = (e: BenchEvent) => {
+        const l = o.quiet ? null : runLine(e);
+        if (l !== null) process.stderr.write(l + '\n');
+      };
+      if (o.curve) {
+        // the curve names its own worker counts: a --workers beside it would be silently ignored
+        if (this.getOptionValueSource('workers') === 'cli') failUsage(new UsageError('--curve names the worker counts: give it or --workers, not both'));
+        const counts = o.curve;
+        const context = benchContext(packageRoot(), false);
+        if (!o.json) process.stdout.write(contextLine(context, counts) + '\n\n' + curveHeader());
+        const res = curve({ root: packageRoot(), counts, quick: Boolean(o.quick), only: o.only, ceiling: o.ceiling, repeat: o.repeat, onRow: (r) => void (o.json || process.stdout.write(curveLines(r))), onRun: progress }, context);
+        if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+        return;
+      }
       const context = benchContext(packageRoot(), o.spin);
       if (!o.json) process.stdout.write(contextLine(context, o.workers) + '\n\n' + header(o.workers));
       const res = bench({
@@ -35,10 +50,7 @@ export function benchCommand(): Command {
         onRow: (r) => {
           if (!o.json) process.stdout.write(line(r));
         },
-        onRun: (e) => {
-          const l = o.quiet ? null : runLine(e);
-          if (l !== null) process.stderr.write(l + '\n');
-        },
+        onRun: progress,
       }, context);
       if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
       else if (!res.spinAvailable && o.spin) process.stdout.write('\nSPIN columns empty: install spin and gcc (apt-get install spin gcc) to compare in the same run.\n');
@@ -58,10 +70,22 @@ export function runLine(e: BenchEvent): string | null {
   return `${head}: ${took}${states}${e.stopped ? ' (stopped by its time limit, unfinished)' : ''}`;
 }
 
+/**
+ * `--curve`'s worker counts: whole numbers from 1 to 256, comma-separated, in any order; returned
+ * ascending, without repeats, from 1 (the baseline every speedup is over).
+ */
+export function countsArg(v: string): number[] {
+  const words = v.split(',').map((w) => w.trim());
+  const bad = words.find((w) => !/^\d+$/.test(w) || Number(w) < 1 || Number(w) > 256);
+  if (bad !== undefined) throw new InvalidArgumentError(`expected worker counts from 1 to 256 separated by commas (such as 1,2,4,8,16), got '${bad}'.`);
+  return [...new Set([1, ...words.map(Number)])].sort((a, b) => a - b);
+}
+
 /** The line above the table: when, which commit, on what (`mmcheck bench 2026-12-02T16:29:27Z, commit 61e5f87, ...`). */
-export function contextLine(c: BenchContext, workers: number): string {
+export function contextLine(c: BenchContext, workers: number | number[]): string {
   const m = c.machine;
-  return `mmcheck bench ${c.started.replace(/\.\d+Z$/, 'Z')}, commit ${c.commit ?? 'unknown (not a git checkout)'}, ${workers} workers; Node ${m.node}, ${m.cores} cores (${m.cpu}), ${fmtBytes(m.memoryBytes)}${c.spin ? `; ${c.spin}` : ''}`;
+  const w = typeof workers === 'number' ? `${workers} workers` : `workers ${workers.join(',')}`;
+  return `mmcheck bench ${c.started.replace(/\.\d+Z$/, 'Z')}, commit ${c.commit ?? 'unknown (not a git checkout)'}, ${w}; Node ${m.node}, ${m.cores} cores (${m.cpu}), ${fmtBytes(m.memoryBytes)}${c.spin ? `; ${c.spin}` : ''}`;
 }
 
 function header(workers: number): string {
@@ -99,6 +123,35 @@ function line(r: BenchRow): string {
     r.reduced ? (r.reduced.sameVerdicts ? 'yes' : 'NO') : '-',
   ];
   return cells.join(' | ') + '\n';
+}
+
+function curveHeader(): string {
+  const h = ['configuration', 'distinct', 'workers', 'threads', 's', 'states/s', 'speedup', 'speedup/workers', 'Nx1w at once', 'speedup/at once', 'peak RSS'];
+  const legend = "speedup: over 1 worker. Nx1w at once: N 1-worker runs started together, how much faster they get through the work than one alone (what N of this machine's cores allow); speedup/at once: the share of that the search reaches.";
+  return legend + '\n\n' + h.join(' | ') + '\n' + h.map(() => '---').join(' | ') + '\n';
+}
+
+/** A curve's configuration, a line per worker count. */
+export function curveLines(r: CurveRow): string {
+  return r.points
+    .map((p) => {
+      const c = p.ceiling && 'speedup' in p.ceiling ? p.ceiling : null;
+      const cells = [
+        r.name,
+        fmtInt(p.run.distinct),
+        String(p.workers),
+        String(p.run.threads),
+        secs(p.run),
+        fmtInt(p.run.statesPerSec),
+        p.speedup.toFixed(2),
+        p.efficiency.toFixed(2),
+        c ? c.speedup.toFixed(2) : p.ceiling ? 'skipped (memory)' : '-',
+        c ? c.share.toFixed(2) : '-',
+        fmtBytes(p.run.peakRssBytes),
+      ];
+      return cells.join(' | ') + '\n';
+    })
+    .join('');
 }
 
 /** A median of repeated runs, with the spread of all of them: `0.78 (0.74-0.85)`. */

@@ -8,8 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { atOnceTooBig, medianRun, runAtOnce, runMmcheck, type BenchEvent, type RunStats } from '../../bench/bench.js';
-import { contextLine, runLine } from '../../src/cli/bench.js';
+import { atOnceSpeedup, atOnceTooBig, medianRun, runAtOnce, runMmcheck, type BenchEvent, type CurveRow, type RunStats } from '../../bench/bench.js';
+import { contextLine, countsArg, curveLines, runLine } from '../../src/cli/bench.js';
 import { lines, mmcheck, REPO_ROOT, usageErrorLine } from '../helpers/cli.js';
 
 const run = (seconds: number, distinct = 100, verdicts: Record<string, string> = { a: 'holds' }): RunStats => ({
@@ -20,6 +20,7 @@ const run = (seconds: number, distinct = 100, verdicts: Record<string, string> =
   peakRssBytes: 1000 + seconds,
   bytesPerState: 14,
   workers: 1,
+  threads: 0,
   exhaustive: true,
   verdicts,
   runs: [seconds],
@@ -140,5 +141,71 @@ describe('bench output', () => {
     const status = await new Promise<number | null>((res) => child.on('close', (code) => res(code)));
     expect(status).toBe(141);
     expect(stderr).toBe('');
+  });
+});
+
+describe('bench --curve (scaling over worker counts)', () => {
+  it('runs each count in alternating rounds, with as many 1-worker runs at once, and reports speedups over 1 worker', () => {
+    const r = mmcheck('bench', '--curve', '2', '--only', 'thp-core v4.6 P3 N2', '--repeat', '2', '--json');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.counts).toEqual([1, 2]);
+    expect(j.spin).toBeNull();
+    expect(j.curve).toHaveLength(1);
+    const [one, two] = j.curve[0].points;
+    expect([one.workers, two.workers]).toEqual([1, 2]);
+    expect([one.run.distinct, two.run.distinct]).toEqual([118_444, 118_444]);
+    expect(two.run.verdicts).toEqual(one.run.verdicts);
+    // the tests' runs start their threads at once (MMCHECK_POOL_AFTER_MS=0): 2 workers are 2 threads
+    expect([one.run.threads, two.run.threads]).toEqual([0, 2]);
+    expect(one.speedup).toBe(1);
+    expect(two.speedup).toBeCloseTo(one.run.seconds / two.run.seconds, 10);
+    expect(two.efficiency).toBeCloseTo(two.speedup / 2, 10);
+    expect(one.ceiling).toBeNull();
+    expect(two.ceiling.runs).toHaveLength(2);
+    expect(two.ceiling.speedup).toBeCloseTo(atOnceSpeedup(2, one.run.runs.map((seconds: number) => ({ seconds })), two.ceiling.runs), 10);
+    expect(two.ceiling.share).toBeCloseTo(two.speedup / two.ceiling.speedup, 10);
+    const head = 'bench [1/1] thp-core v4.6 P3 N2: ';
+    expect(lines(r.stderr).map((l) => l.replace(/\d+\.\d\d s/g, 'S'))).toEqual([
+      `${head}1 worker, run 1 of 2: S, 118,444 states`,
+      `${head}2 workers, run 1 of 2: S, 118,444 states`,
+      `${head}2 1-worker runs at once, run 1 of 2: S and S, 118,444 states each`,
+      `${head}2 1-worker runs at once, run 2 of 2: S and S, 118,444 states each`,
+      `${head}2 workers, run 2 of 2: S, 118,444 states`,
+      `${head}1 worker, run 2 of 2: S, 118,444 states`,
+    ]);
+  });
+
+  it('takes counts in any order, adds the 1-worker baseline, and rejects anything else with exit 2', () => {
+    expect(countsArg('16, 4,2,4')).toEqual([1, 2, 4, 16]);
+    expect(countsArg('1')).toEqual([1]);
+    for (const bad of ['1,x', '0', '2,,4', '257', '']) {
+      const got = bad.split(',').map((w) => w.trim()).find((w) => !/^\d+$/.test(w) || +w < 1 || +w > 256);
+      expect(usageErrorLine(mmcheck('bench', '--curve', bad))).toBe(
+        `mmcheck: option '--curve <counts>' argument '${bad}' is invalid. expected worker counts from 1 to 256 separated by commas (such as 1,2,4,8,16), got '${got}'.`,
+      );
+    }
+    // --workers would be silently ignored beside it
+    expect(usageErrorLine(mmcheck('bench', '--curve', '2', '--workers', '2'))).toBe('mmcheck: --curve names the worker counts: give it or --workers, not both');
+  });
+
+  it('prints a line per worker count, with the at-once columns where they ran', () => {
+    const c = { started: '2026-12-02T16:29:27.418Z', commit: '61e5f87', machine: { cores: 16, cpu: 'x', memoryBytes: 2 ** 30, node: 'v20.20.2' }, spin: null };
+    expect(contextLine(c, [1, 2, 4])).toBe('mmcheck bench 2026-12-02T16:29:27Z, commit 61e5f87, workers 1,2,4; Node v20.20.2, 16 cores (x), 1.00 GiB');
+    const row: CurveRow = {
+      name: 'cfg',
+      args: [],
+      points: [
+        { workers: 1, run: { ...run(10, 1_000_000), runs: [10, 11] }, speedup: 1, efficiency: 1, ceiling: null },
+        { workers: 2, run: { ...run(6, 1_000_000), threads: 2 }, speedup: 10 / 6, efficiency: 10 / 12, ceiling: { speedup: 1.9, runs: [[10.5, 10.4]], share: 10 / 6 / 1.9 } },
+        { workers: 4, run: { ...run(4, 1_000_000), threads: 4 }, speedup: 2.5, efficiency: 0.625, ceiling: { skipped: 'no room' } },
+      ],
+    };
+    expect(curveLines(row).split('\n')).toEqual([
+      'cfg | 1,000,000 | 1 | 0 | 10.00 (10.00-11.00) | 100,000 | 1.00 | 1.00 | - | - | 1010 B',
+      'cfg | 1,000,000 | 2 | 2 | 6.00 | 166,667 | 1.67 | 0.83 | 1.90 | 0.88 | 1006 B',
+      'cfg | 1,000,000 | 4 | 4 | 4.00 | 250,000 | 2.50 | 0.63 | skipped (memory) | - | 1004 B',
+      '',
+    ]);
   });
 });
