@@ -326,6 +326,12 @@ function perConfig<R>(o: Pick<BenchOptions, 'quick' | 'only' | 'repeat' | 'onRun
   return rows;
 }
 
+/** Throws unless `run` (N workers) found the states and verdicts of `one` (1 worker): the search is deterministic. */
+function sameSearch(c: BenchConfig, one: RunStats, run: RunStats): void {
+  if (run.distinct !== one.distinct || JSON.stringify(run.verdicts) !== JSON.stringify(one.verdicts))
+    throw new Error(`${c.name}: ${run.workers} workers found ${run.distinct} states, 1 worker ${one.distinct} (or other verdicts)`);
+}
+
 /** Run `f` as `what`, round `round` (from 0) of `rounds`, telling onRun before and after. */
 type Timed = <T>(what: string, round: number, f: () => T, result: (r: T) => Pick<BenchEvent, 'seconds' | 'states' | 'stopped'>, rounds?: number) => T;
 
@@ -357,8 +363,7 @@ export function bench(o: BenchOptions, context: BenchContext = benchContext(o.ro
     for (let i = 0; i < rounds; i++) for (const col of i % 2 === 0 ? columns : [...columns].reverse()) col(i);
     const one = medianRun(ones, `${c.name}, 1 worker`);
     const many = manys.length > 0 ? medianRun(manys, `${c.name}, ${o.workers} workers`) : null;
-    if (many && (many.distinct !== one.distinct || JSON.stringify(many.verdicts) !== JSON.stringify(one.verdicts)))
-      throw new Error(`${c.name}: ${o.workers} workers found ${many.distinct} states, 1 worker ${one.distinct} (or other verdicts)`);
+    if (many) sameSearch(c, one, many);
     let spin: BenchRow['spin'] = null;
     if (c.spin) spin = spinCfg ? medianRun(spins, `${c.name}, SPIN`, spins.every((r) => r.finished)) : { skipped: !o.spin ? '--no-spin' : existsSync(pml) ? 'spin or a C compiler is not installed' : `no ${pml}` };
     const sp = spin && 'statesPerSec' in spin ? spin : null;
@@ -435,8 +440,7 @@ export function curve(o: CurveOptions, context: BenchContext = benchContext(o.ro
     const one = medianRun(ones, `${c.name}, 1 worker`);
     const points = o.counts.map((n): CurvePoint => {
       const run = n === 1 ? one : medianRun(runs.get(n)!, `${c.name}, ${n} workers`);
-      if (run.distinct !== one.distinct || JSON.stringify(run.verdicts) !== JSON.stringify(one.verdicts))
-        throw new Error(`${c.name}: ${n} workers found ${run.distinct} states, 1 worker ${one.distinct} (or other verdicts)`);
+      sameSearch(c, one, run);
       const speedup = run.seconds > 0 ? one.seconds / run.seconds : 1;
       const secs = atOnce.get(n)!;
       let ceiling: CurvePoint['ceiling'] = tooBig.get(n) ? { skipped: tooBig.get(n)! } : null;

@@ -93,7 +93,12 @@ function header(workers: number): string {
     'configuration', 'distinct', 'transitions', '1w s', '1w states/s', `${workers}w s`, `${workers}w states/s`, `${workers}w/1w`, `${workers}x1w at once`, `${workers}w/ceiling`, 'B/state', 'peak RSS 1w',
     'SPIN distinct', 'SPIN s', 'SPIN states/s', '1w/SPIN states/s', `SPIN/${workers}w wall`, 'symmetry: distinct', 'transitions', 's', 'same verdicts',
   ];
-  return h.join(' | ') + '\n' + h.map(() => '---').join(' | ') + '\n';
+  return tableHead(h);
+}
+
+/** A markdown table's header: the column names and the rule under them. */
+function tableHead(columns: string[]): string {
+  return columns.join(' | ') + '\n' + columns.map(() => '---').join(' | ') + '\n';
 }
 
 function line(r: BenchRow): string {
@@ -128,7 +133,7 @@ function line(r: BenchRow): string {
 function curveHeader(): string {
   const h = ['configuration', 'distinct', 'workers', 'threads', 's', 'states/s', 'speedup', 'speedup/workers', 'Nx1w at once', 'speedup/at once', 'peak RSS'];
   const legend = "speedup: over 1 worker. Nx1w at once: N 1-worker runs started together, how much faster they get through the work than one alone (what N of this machine's cores allow); speedup/at once: the share of that the search reaches.";
-  return legend + '\n\n' + h.join(' | ') + '\n' + h.map(() => '---').join(' | ') + '\n';
+  return legend + '\n\n' + tableHead(h);
 }
 
 /** A curve's configuration, a line per worker count. */
