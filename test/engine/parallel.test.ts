@@ -50,6 +50,10 @@ describe('parallel bfs', () => {
       const { r } = await run('counters', cfg, workers, { sliceStates, phasedFrom: 0 });
       expect(essence(m, r), `${workers} workers, slices of ${sliceStates}`).toEqual(want);
     }
+    // a level in one slice, every lookup left to the dedupe: a partition's share of a slice (thousands
+    // of successors) is inserted in several touch batches (slices.ts, DEDUPE_BATCH)
+    const { r } = await run('counters', cfg, 2, { sliceStates: 4096, phasedFrom: 0, directBytes: 0 });
+    expect(essence(m, r), '2 workers, whole levels, no lookups while expanding').toEqual(want);
   });
 
   it('mutex-broken: the same counts and the same 4-step counterexample for 1, 2 and 4 workers', async () => {
