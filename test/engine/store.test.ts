@@ -89,6 +89,19 @@ describe('PartitionedFingerprintSet and batched lookups', () => {
     for (const [a, b] of fps) expect(back.has(a, b)).toBe(true);
   });
 
+  it('partitionOf spreads fingerprints evenly over 1 to 256 partitions, and a partition count out of range is refused', () => {
+    const his = fpsOf(256 * 256, 7).map(([a]) => a);
+    for (const K of [1, 2, 3, 7, 16, 256]) {
+      const per = new Array<number>(K).fill(0);
+      for (const hi of [...his, 0, 0xffffffff, 0x80000000]) per[PartitionedFingerprintSet.partitionOf(hi, K)]!++;
+      expect(per.reduce((a, b) => a + b, 0)).toBe(his.length + 3); // every one in [0, K)
+      expect(Math.min(...per), `K = ${K}`).toBeGreaterThan((his.length / K) * 0.7);
+    }
+    expect(PartitionedFingerprintSet.partitionOf(0xffffffff, 256)).toBe(255);
+    expect(() => new PartitionedFingerprintSet(0)).toThrow('PartitionedFingerprintSet: 0 partitions (1 to 65536)');
+    expect(() => new PartitionedFingerprintSet(65537)).toThrow('65537 partitions');
+  });
+
   it('tablesHaveMany answers as has() does, for one table and for partitions, hits and misses mixed', () => {
     const stored = fpsOf(30000, 5);
     const absent = fpsOf(30000, 6);
