@@ -6,7 +6,7 @@
  * bound, or `warm` (build the model ahead of the first slice; expanders are
  * cached, workers/expanders.ts).
  */
-import { dedupePartition, SharedSlice, type PhasedTask } from '../src/checker/slices.js';
+import { dedupePartition, SharedSlice, SliceSink, type PhasedTask } from '../src/checker/slices.js';
 import { expanderFor } from './expanders.js';
 
 export default function phasedTask(task: PhasedTask): unknown {
@@ -23,7 +23,8 @@ export default function phasedTask(task: PhasedTask): unknown {
   // same tables), and each new state was looked up twice (v5.19 ranges=basic, 2 workers: these
   // lookups 2.05 s and the dedupe 1.3 s of the threads' 14.3 s). User CPU without them: 8-10% less
   // (depth 10: 47.1-47.6 -> 42.4-44.0 s; v5.19: 13.0-14.7 -> 11.9-13.0 s)
-  return SharedSlice.pack(ex.expand(states, task.count, task.known, true, 'skip'), n, task.known.length, task.reuse).sab;
+  const sink = new SliceSink(ex.coverCount, ex.maskWords, task.known.length, n, task.reuse);
+  return SharedSlice.finish(sink, ex.expand(states, task.count, task.known, true, 'skip', sink)).sab;
 }
 
 let copy = new Uint8Array(0);

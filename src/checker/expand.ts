@@ -51,6 +51,27 @@ export interface SliceResult {
   dropped: number;
 }
 
+/** The arrays expand() writes its records into. */
+export interface ExpandBuffers {
+  meta: Uint32Array;
+  states: Uint8Array;
+  /** `states` as words */
+  sw: Uint32Array;
+  /** the parents' state-property bits, zeroed */
+  pm: Uint32Array;
+}
+
+/**
+ * Where expand() writes: by default the expander's own buffers (copied out by the caller); the phased
+ * pool's threads pass their shared slice's regions instead (slices.ts, SliceSink), so that nothing is copied.
+ */
+export interface ExpandOut {
+  /** arrays for at least `minStates` successors and `parents` parents */
+  open(minStates: number, parents: number): ExpandBuffers;
+  /** `b` grown to hold twice as many successors, its first `used` records and the parents' bits kept */
+  grow(b: ExpandBuffers, used: number): void;
+}
+
 export function maskWordsFor(m: Model): number {
   return Math.max(1, Math.ceil(m.properties.length / 32));
 }
@@ -147,6 +168,15 @@ export class Expander implements StepContext {
     this.live = this.enabled.slice();
   }
 
+  /** words of property bits per record */
+  get maskWords(): number {
+    return this.mw;
+  }
+  /** the model's cover points */
+  get coverCount(): number {
+    return this.counts.length;
+  }
+
   /** successors dropped by `known` in the last expand() (transitions all the same) */
   dropped = 0;
 
@@ -224,10 +254,10 @@ export class Expander implements StepContext {
 
   // Output buffers, reused: two sets, alternating, so the previous result stays valid while the next slice
   // is expanded (the bfs loop dispatches slice k+1 before it merges slice k).
-  private bufs: { meta: Uint32Array; states: Uint8Array; sw: Uint32Array; pm: Uint32Array }[] = [];
+  private bufs: ExpandBuffers[] = [];
   private flip = 0;
 
-  private buffers(minStates: number, parents: number): { meta: Uint32Array; states: Uint8Array; sw: Uint32Array; pm: Uint32Array } {
+  private buffers(minStates: number, parents: number): ExpandBuffers {
     this.flip ^= 1;
     let b = this.bufs[this.flip];
     const rec = META_FIXED + this.mw;
@@ -241,7 +271,7 @@ export class Expander implements StepContext {
     return b;
   }
 
-  private grow(b: { meta: Uint32Array; states: Uint8Array; sw: Uint32Array }, used: number): void {
+  private grow(b: ExpandBuffers, used: number): void {
     const cap = (b.meta.length / (META_FIXED + this.mw)) * 2;
     const m2 = new Uint32Array(cap * (META_FIXED + this.mw));
     m2.set(b.meta.subarray(0, used * (META_FIXED + this.mw)));
@@ -261,22 +291,21 @@ export class Expander implements StepContext {
    * the order they are merged, all of whose successors are merged (the phased pool's).
    * `large`: what to do with tables larger than the cache ('batch': look them up in batches; 'skip':
    * not at all, for a caller whose next step looks every successor up anyway, the phased dedupe).
-   * The result's arrays are views into buffers this expander reuses two calls later.
+   * The result's arrays are views into buffers this expander reuses two calls later, or into `into`'s.
    */
-  expand(slice: Uint8Array, count: number, known?: Known, recent = false, large: 'batch' | 'skip' = 'batch'): SliceResult {
+  expand(slice: Uint8Array, count: number, known?: Known, recent = false, large: 'batch' | 'skip' = 'batch', into?: ExpandOut): SliceResult {
     const m = this.model;
     const n = this.n;
     const nw = n >>> 2;
     const mw = this.mw;
     const rec = META_FIXED + mw;
-    const buf = this.buffers(Math.max(64, count * 4), count);
+    const buf = into ? into.open(Math.max(64, count * 4), count) : this.buffers(Math.max(64, count * 4), count);
     let meta = buf.meta;
     let sw = buf.sw;
     let cap = meta.length / rec;
     let out = 0;
     this.counts = new Float64Array(m.coverPoints.length);
     this.dropped = 0;
-    const parentMasks = buf.pm;
     const dw = this.scratchWords;
     const A = m.actionCount;
     const fp = this.fp;
@@ -293,7 +322,7 @@ export class Expander implements StepContext {
     const words = this.wordsOf(slice, count);
     for (let k = 0; k < count; k++) {
       const src = this.parentAt(slice, words, k);
-      this.evaluateInto(src, parentMasks, k * mw);
+      this.evaluateInto(src, buf.pm, k * mw); // (buf.pm: a sink's grow() may move it)
       for (let a = 0; a < A; a++) {
         if (!this.successor(src, a)) continue;
         const clean = !this.maskDirty || this.maskEmpty();
@@ -302,10 +331,11 @@ export class Expander implements StepContext {
           continue;
         }
         if (out === cap) {
-          this.grow(buf, out);
+          if (into) into.grow(buf, out);
+          else this.grow(buf, out);
           meta = buf.meta;
           sw = buf.sw;
-          cap *= 2;
+          cap = meta.length / rec;
         }
         const b = out * rec;
         meta[b] = k;
@@ -334,7 +364,7 @@ export class Expander implements StepContext {
       meta: meta.subarray(0, out * rec),
       states: buf.states.subarray(0, out * n),
       cover: this.counts,
-      parentMasks: parentMasks.subarray(0, count * mw),
+      parentMasks: buf.pm.subarray(0, count * mw),
       dropped: this.dropped,
     };
   }

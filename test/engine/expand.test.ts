@@ -5,32 +5,39 @@
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../models/registry.js';
 import { Expander } from '../../src/checker/expand.js';
+import { SharedSlice, SliceSink } from '../../src/checker/slices.js';
 import { CompactFingerprintSet, PartitionedFingerprintSet } from '../../src/fpset/fpset.js';
+
+/** thp-core v4.6 P2 N2 after four BFS levels: the frontier, and visited sets (one table, 3 partitions) that know some of its successors */
+function fourLevels() {
+  const m = createModel('thp', { profile: 'thp-core', era: 'v4.6', procs: 2, subpages: 2 });
+  const n = m.stateBytes;
+  const seen = new CompactFingerprintSet(16);
+  const parts = new PartitionedFingerprintSet(3, 16);
+  let frontier = Uint8Array.from(m.initStates()[0]!);
+  let count = 1;
+  const ex = new Expander(m);
+  for (let level = 0; level < 4; level++) {
+    const r = ex.expand(frontier, count, [seen.snapshot()]);
+    const next: number[] = [];
+    for (let j = 0; j < r.count; j++) {
+      const hi = r.meta[j * 5 + 2]!;
+      const lo = r.meta[j * 5 + 3]!;
+      if (seen.add(new Uint8Array(0), hi, lo)) {
+        parts.add(new Uint8Array(0), hi, lo);
+        next.push(...r.states.subarray(j * n, j * n + n));
+      }
+    }
+    frontier = Uint8Array.from(next);
+    count = next.length / n;
+  }
+  return { m, n, seen, parts, frontier, count };
+}
 
 describe('Expander known-successor dropping', () => {
   it('batched (squeezed) and one-by-one lookups give the same successors, records and drop counts', () => {
-    const m = createModel('thp', { profile: 'thp-core', era: 'v4.6', procs: 2, subpages: 2 });
-    const n = m.stateBytes;
     // a few BFS levels, to have a frontier and a visited set that knows some of its successors
-    const seen = new CompactFingerprintSet(16);
-    const parts = new PartitionedFingerprintSet(3, 16);
-    let frontier = Uint8Array.from(m.initStates()[0]!);
-    let count = 1;
-    const ex = new Expander(m);
-    for (let level = 0; level < 4; level++) {
-      const r = ex.expand(frontier, count, [seen.snapshot()]);
-      const next: number[] = [];
-      for (let j = 0; j < r.count; j++) {
-        const hi = r.meta[j * 5 + 2]!;
-        const lo = r.meta[j * 5 + 3]!;
-        if (seen.add(new Uint8Array(0), hi, lo)) {
-          parts.add(new Uint8Array(0), hi, lo);
-          next.push(...r.states.subarray(j * n, j * n + n));
-        }
-      }
-      frontier = Uint8Array.from(next);
-      count = next.length / n;
-    }
+    const { m, seen, parts, frontier, count } = fourLevels();
     expect(count).toBeGreaterThan(20);
     const copy = (r: ReturnType<Expander['expand']>) => ({ count: r.count, dropped: r.dropped, meta: [...r.meta], states: [...r.states], masks: [...r.parentMasks] });
     for (const known of [[seen.snapshot()], parts.snapshots()]) {
@@ -48,6 +55,48 @@ describe('Expander known-successor dropping', () => {
       expect(unknown.count).toBe(one.count + one.dropped);
       expect(copy(new Expander(m, undefined, Infinity).expand(frontier, count, known, false, 'skip'))).toEqual(one);
     }
+  });
+
+  it('writing into a shared slice (SliceSink) gives the records of the expander\'s own buffers, through growth and reuse', () => {
+    const { m, n, parts, frontier, count } = fourLevels();
+    const known = parts.snapshots();
+    const want = new Expander(m).expand(frontier, count);
+    // more successors than the sink's first capacity (count x 5): it grows at least once
+    expect(want.count).toBeGreaterThan(count * 5);
+    const records = (s: { count: number; meta: Uint32Array; states: Uint8Array; parentMasks: Uint32Array; dropped: number }) => ({
+      count: s.count,
+      dropped: s.dropped,
+      meta: [...s.meta],
+      states: [...s.states],
+      masks: [...s.parentMasks],
+    });
+    const sinkSlice = (reuse: SharedArrayBuffer | null) => {
+      const ex = new Expander(m);
+      const sink = new SliceSink(ex.coverCount, ex.maskWords, known.length, n, reuse);
+      const slice = SharedSlice.finish(sink, ex.expand(frontier, count, undefined, false, 'batch', sink));
+      return { slice, cap: sink.cap };
+    };
+    const grown = sinkSlice(null);
+    expect(grown.cap).toBeGreaterThan(Math.ceil(count * 4 * 1.25));
+    expect(records(grown.slice)).toEqual(records(want));
+    expect([...grown.slice.cover]).toEqual([...want.cover]);
+    // grouped by partition, each group in slice order, as the dedupe reads them
+    const { order, offs } = grown.slice;
+    expect(offs[known.length]).toBe(want.count);
+    for (let p = 0; p < known.length; p++)
+      for (let i = offs[p]!; i < offs[p + 1]!; i++) {
+        expect(PartitionedFingerprintSet.partitionOf(want.meta[order[i]! * 5 + 2]!, known.length)).toBe(p);
+        if (i > offs[p]!) expect(order[i]!).toBeGreaterThan(order[i - 1]!);
+      }
+    // a buffer handed back (with its old records in it) is written over in place when it is large enough
+    grown.slice.fresh.fill(1);
+    const again = sinkSlice(grown.slice.sab);
+    expect(again.slice.sab).toBe(grown.slice.sab);
+    expect(records(again.slice)).toEqual(records(want));
+    expect([...again.slice.fresh].every((f) => f === 0)).toBe(true);
+    // one too small is not
+    const small = new SharedArrayBuffer(256);
+    expect(sinkSlice(small).slice.sab).not.toBe(small);
   });
 
   it('the recent cache drops a clean successor only after one with its fingerprint went before it', () => {
