@@ -6,7 +6,7 @@ import { UsageError, type Model } from '../model.js';
 import { search, type Strategy } from '../checker/search.js';
 import { makeReport, type Report } from '../report/report.js';
 import { renderDot, renderSummary } from '../report/text.js';
-import { stderrProgress } from '../report/progress.js';
+import { fmtInt, stderrProgress } from '../report/progress.js';
 import { createModel } from '../../models/registry.js';
 import { checkpointKey } from '../checker/checkpoint.js';
 import { DEFAULT_CHECKPOINT_EVERY, interruptedExit, makeCheckpointer } from './checkpointing.js';
@@ -134,7 +134,7 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
       if (!o.quiet)
         process.stderr.write(
           found
-            ? `mmcheck: resuming from ${ck.file} at depth ${ck.resume!.depth} (${ck.resume!.store.parents.length.toLocaleString('en-US')} states stored)\n`
+            ? `mmcheck: resuming from ${ck.file} at depth ${ck.resume!.depth} (${fmtInt(ck.resume!.store.parents.length)} states stored)\n`
             : `mmcheck: no checkpoint at ${ck.file}: starting from the initial states\n`,
         );
     } catch (e) {

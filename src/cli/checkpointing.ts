@@ -4,6 +4,7 @@
  * to checkpoint and stop, and the message and exit status of a stopped run.
  */
 import { Checkpointer, installStopSignals, SIGNAL_EXIT, type StopSignal } from '../checker/checkpoint.js';
+import { fmtInt } from '../report/progress.js';
 
 export const DEFAULT_CHECKPOINT_EVERY = 60;
 
@@ -22,7 +23,7 @@ export function makeCheckpointer(file: string, key: unknown, everySec: number): 
 
 /** One line on stderr and the exit status (130 SIGINT, 143 SIGTERM). */
 export function interruptedExit(sig: StopSignal, what: string, ck: Checkpointer | null, resumeHint: string): number {
-  const at = ck?.last ? ` at depth ${ck.last.depth} (${ck.last.distinct.toLocaleString('en-US')} states stored)` : '';
+  const at = ck?.last ? ` at depth ${ck.last.depth} (${fmtInt(ck.last.distinct)} states stored)` : '';
   const where = !ck ? '' : ck.error !== null ? `; the checkpoint could not be written (${ck.error})${ck.last ? `, the one${at} stays` : ''}` : `; checkpoint ${ck.file}${at}`;
   process.stderr.write(`mmcheck: ${what} interrupted by ${sig}${where}; continue with ${resumeHint}\n`);
   return SIGNAL_EXIT[sig];

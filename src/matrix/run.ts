@@ -14,6 +14,7 @@ import { search, type Progress } from '../checker/search.js';
 import type { Trace } from '../checker/trace.js';
 import { makeReport } from '../report/report.js';
 import { runScenario } from '../scenario/runner.js';
+import { fmtInt } from '../report/progress.js';
 import type { ModelFactory } from '../scenario/program.js';
 import type { Cell, ExpectStatus, Matrix, ModelCell, ScenarioCell } from './spec.js';
 
@@ -127,7 +128,7 @@ async function runModelCell(c: ModelCell, k: number, o: MatrixRunOptions): Promi
   if (o.checkpointDir) {
     ck = new Checkpointer(join(o.checkpointDir, `cell-${k}.ckpt`), checkpointKey(model.id, model.summary, model.stateBytes, searchOpts), o.checkpointEvery, o.stopRequested);
     if (o.resume && ck.load() && !o.quiet)
-      process.stderr.write(`mmcheck: resuming ${c.id} from ${ck.file} at depth ${ck.resume!.depth} (${ck.resume!.store.parents.length.toLocaleString('en-US')} states stored)\n`);
+      process.stderr.write(`mmcheck: resuming ${c.id} from ${ck.file} at depth ${ck.resume!.depth} (${fmtInt(ck.resume!.store.parents.length)} states stored)\n`);
   }
   const r = await search(model, {
     ...searchOpts,
@@ -261,7 +262,7 @@ export async function runMatrix(m: Matrix, o: MatrixRunOptions): Promise<MatrixO
     results.push(r);
     done.push(r);
     save();
-    say(`${tag}: ${r.pass ? 'pass' : 'FAIL'}, ${r.verdict}, ${r.distinct.toLocaleString('en-US')} states, ${r.seconds.toFixed(2)}s`);
+    say(`${tag}: ${r.pass ? 'pass' : 'FAIL'}, ${r.verdict}, ${fmtInt(r.distinct)} states, ${r.seconds.toFixed(2)}s`);
   }
   if (dir) {
     // finished: nothing to resume (the next run starts afresh even with --resume)

@@ -4,8 +4,12 @@
  */
 import type { Progress } from '../checker/search.js';
 
+/**
+ * `1,234,567`. Not toLocaleString: its first call loads ICU's number formats, 16 ms here (55 ms in a
+ * profile) of a half-second check.
+ */
 export function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 export function fmtBytes(b: number): string {

@@ -49,6 +49,7 @@ describe('progress', () => {
 
   it('formats sizes and counts', () => {
     expect(fmtInt(1234.6)).toBe('1,235');
+    expect([0, 999, 1000, 999_999, 1_000_000, 42_000_123, -1234].map(fmtInt)).toEqual(['0', '999', '1,000', '999,999', '1,000,000', '42,000,123', '-1,234']);
     expect(fmtBytes(512)).toBe('512 B');
     expect(fmtBytes(2048)).toBe('2.0 KiB');
     expect(fmtBytes(3 * 1024 * 1024)).toBe('3.0 MiB');
