@@ -174,7 +174,7 @@ export class Expander implements StepContext {
   }
   /** the model's cover points */
   get coverCount(): number {
-    return this.counts.length;
+    return this.model.coverPoints.length;
   }
 
   /** successors dropped by `known` in the last expand() (transitions all the same) */
@@ -256,6 +256,8 @@ export class Expander implements StepContext {
   // is expanded (the bfs loop dispatches slice k+1 before it merges slice k).
   private bufs: ExpandBuffers[] = [];
   private flip = 0;
+  /** expand()'s output when the caller gives none */
+  private readonly own: ExpandOut = { open: (minStates, parents) => this.buffers(minStates, parents), grow: (b, used) => this.grow(b, used) };
 
   private buffers(minStates: number, parents: number): ExpandBuffers {
     this.flip ^= 1;
@@ -299,7 +301,8 @@ export class Expander implements StepContext {
     const nw = n >>> 2;
     const mw = this.mw;
     const rec = META_FIXED + mw;
-    const buf = into ? into.open(Math.max(64, count * 4), count) : this.buffers(Math.max(64, count * 4), count);
+    const sink = into ?? this.own;
+    const buf = sink.open(Math.max(64, count * 4), count);
     let meta = buf.meta;
     let sw = buf.sw;
     let cap = meta.length / rec;
@@ -331,8 +334,7 @@ export class Expander implements StepContext {
           continue;
         }
         if (out === cap) {
-          if (into) into.grow(buf, out);
-          else this.grow(buf, out);
+          sink.grow(buf, out);
           meta = buf.meta;
           sw = buf.sw;
           cap = meta.length / rec;

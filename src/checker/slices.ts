@@ -147,8 +147,8 @@ export class SliceSink implements ExpandOut {
 
   open(minStates: number, parents: number): ExpandBuffers {
     this.parents = parents;
-    const perState = (META_FIXED + this.mw) * 4 + 8 + this.n + 1;
-    const fit = this.reuse ? Math.floor((this.reuse.byteLength - this.layout(0).bytes) / perState) : 0;
+    const fixed = this.layout(0).bytes;
+    const fit = this.reuse ? Math.floor((this.reuse.byteLength - fixed) / (this.layout(1).bytes - fixed)) : 0;
     this.cap = fit >= minStates ? fit : Math.ceil(minStates * 1.25);
     this.sab = fit >= minStates ? this.reuse! : new SharedArrayBuffer(this.layout(this.cap).bytes);
     this.reuse = null;
