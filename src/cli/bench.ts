@@ -48,7 +48,7 @@ export function benchCommand(): Command {
         ceiling: o.ceiling,
         repeat: o.repeat,
         onRow: (r) => {
-          if (!o.json) process.stdout.write(line(r));
+          if (!o.json) process.stdout.write(tableLine(r));
         },
         onRun: progress,
       }, context);
@@ -101,7 +101,8 @@ function tableHead(columns: string[]): string {
   return columns.join(' | ') + '\n' + columns.map(() => '---').join(' | ') + '\n';
 }
 
-function line(r: BenchRow): string {
+/** A row of the table. An N-worker run that started no threads (a run too short to repay them) says so. */
+export function tableLine(r: BenchRow): string {
   const spin = r.spin && 'statesPerSec' in r.spin ? r.spin : null;
   const ceiling = r.ceiling && 'speedup' in r.ceiling ? r.ceiling : null;
   const cells = [
@@ -110,7 +111,7 @@ function line(r: BenchRow): string {
     fmtInt(r.one.transitions),
     secs(r.one),
     fmtInt(r.one.statesPerSec),
-    r.many ? secs(r.many) : '-',
+    r.many ? secs(r.many) + (r.many.threads === 0 ? ', no threads' : '') : '-',
     r.many ? fmtInt(r.many.statesPerSec) : '-',
     r.many && r.many.seconds > 0 ? (r.one.seconds / r.many.seconds).toFixed(2) : '-',
     ceiling ? ceiling.speedup.toFixed(2) : r.ceiling ? 'skipped (memory)' : '-',

@@ -8,8 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { atOnceSpeedup, atOnceTooBig, medianRun, runAtOnce, runMmcheck, type BenchEvent, type CurveRow, type RunStats } from '../../bench/bench.js';
-import { contextLine, countsArg, curveLines, runLine } from '../../src/cli/bench.js';
+import { atOnceSpeedup, atOnceTooBig, medianRun, runAtOnce, runMmcheck, type BenchEvent, type BenchRow, type CurveRow, type RunStats } from '../../bench/bench.js';
+import { contextLine, countsArg, curveLines, runLine, tableLine } from '../../src/cli/bench.js';
 import { lines, mmcheck, REPO_ROOT, usageErrorLine } from '../helpers/cli.js';
 
 const run = (seconds: number, distinct = 100, verdicts: Record<string, string> = { a: 'holds' }): RunStats => ({
@@ -187,6 +187,23 @@ describe('bench --curve (scaling over worker counts)', () => {
     }
     // --workers would be silently ignored beside it
     expect(usageErrorLine(mmcheck('bench', '--curve', '2', '--workers', '2'))).toBe('mmcheck: --curve names the worker counts: give it or --workers, not both');
+  });
+
+  it('says in the N-worker column when its run started no threads', () => {
+    const row = (threads: number): BenchRow => ({
+      name: 'cfg',
+      args: [],
+      one: run(1, 100_000),
+      many: { ...run(0.8, 100_000), workers: 2, threads, runs: [0.8, 0.9, 0.7] },
+      spin: null,
+      ratio: null,
+      wallRatio: null,
+      reduced: null,
+      ceiling: null,
+    });
+    const cells = (t: number) => tableLine(row(t)).trim().split(' | ');
+    expect(cells(0).slice(3, 8)).toEqual(['1.00', '100,000', '0.80 (0.70-0.90), no threads', '125,000', '1.25']);
+    expect(cells(2)[5]).toBe('0.80 (0.70-0.90)');
   });
 
   it('prints a line per worker count, with the at-once columns where they ran', () => {
