@@ -71,8 +71,8 @@ export interface SearchOptions {
   phasedFrom?: number;
   /**
    * parallel bfs: start the threads only once the run has lasted this long (ms; default POOL_AFTER_MS, or
-   * the environment's MMCHECK_POOL_AFTER_MS), or a level is expected to last 30% of it; ignored when
-   * phasedFrom is given (threads as soon as needed)
+   * the environment's MMCHECK_POOL_AFTER_MS) and its levels still grow, or a level is expected to last
+   * that long (poolDue); ignored when phasedFrom is given (threads as soon as needed)
    */
   poolAfterMs?: number;
   /**
@@ -365,7 +365,7 @@ async function bfs(model: Model, opts: SearchOptions): Promise<SearchResult> {
   const pool = workers > 1 && !phasedRun ? new PoolExpander(opts.spec!, workers - 1, props) : null;
   if (pool) run.threads = workers - 1;
   // the phased pool starts once a level reaches an eighth of the phased size (its threads load the
-  // model meanwhile) and the run has lasted POOL_AFTER_MS, or a level is expected to last 30% of that:
+  // model meanwhile) and poolDue says the work ahead repays their start (the run has lasted POOL_AFTER_MS):
   // a run whose levels all stay small, or that ends sooner, never starts threads
   let phasedPool = null as PhasedPool | null; // (assigned in startPool too: no narrowing to null)
   const phasedFrom = opts.phasedFrom ?? PHASED_MIN_STATES;
@@ -556,21 +556,32 @@ const PHASED_MIN_STATES = 1024;
  */
 const POOL_AFTER_MS = 1000;
 /**
- * ... or sooner, once a level is expected to take this share of the delay on the main thread alone (its
- * states times the last level's time a state): a run whose levels still grow that fast has most of its work
- * ahead. 2 workers, 3 runs each: P=3 N=4 --symmetry smalls 2.49-2.50 s, against 2.71-2.86 s with the delay
- * alone (threads from 0.42 s instead of 1 s); v5.19 ranges=basic 6.26-6.46 s against 6.41-6.56 s. The
- * thp-core rows of the bench (0.3-0.5 s) still start no threads: their levels stop growing that fast first.
+ * Growth (this level's states over the last one's) that the start at the delay needs. The levels of these
+ * searches rise and fall like a bell: a run that has lasted the delay and still grows this fast has more
+ * ahead than behind; one near or past its widest level may have less than its threads' start costs.
+ * P=3 N=4 --symmetry smalls grows 1.5x or more up to 2 levels before its widest (then 1.39x, 1.15x);
+ * thp-core v4.5 P=2 N=4 1.41x at its widest.
  */
-const POOL_EXPECT_SHARE = 0.3;
+const POOL_GROWTH = 1.5;
 
 /**
- * A parallel run's threads are due, as far as time goes: the run has lasted `poolAfter` ms, or the level of
- * `count` states about to run is expected to take POOL_EXPECT_SHARE of that (the last level took `lastMs`
- * for `lastCount` states; none yet: 0).
+ * A parallel run's threads are due: a level of `count` states is about to run, the last one took `lastMs`
+ * for `lastCount` states (none yet: 0), the run has lasted `elapsedMs`, the delay is `poolAfter`. Due when
+ * this level is expected to take the delay by itself (its states times the last level's time a state); or
+ * the run has lasted the delay and its levels still grow POOL_GROWTH-fold (none timed yet: the delay
+ * alone); or it has lasted three times the delay, whatever they do.
+ *
+ * No sooner: an early level's time a state is the cold JIT's, 5-30 times a warm one's, and the level sizes
+ * then do not tell a short run from a long one. A rule that started threads once a level was expected to
+ * take 0.3 s started them, on this project's 2-core machine, on thp-core v4.6 P=2 N=4 at its 12k-state
+ * level (4x the last, as P=3 N=4 --symmetry smalls at the level where that rule fired on it), two levels
+ * from the widest: the threads, loading while the main thread ran the next levels, made those 2-3 times
+ * slower, and the run took 1.1-1.5 s against 0.7-0.9 s with none.
  */
 export function poolDue(elapsedMs: number, count: number, lastCount: number, lastMs: number, poolAfter: number): boolean {
-  return elapsedMs >= poolAfter || (lastCount > 0 && (count * lastMs) / lastCount >= poolAfter * POOL_EXPECT_SHARE);
+  if (elapsedMs >= 3 * poolAfter) return true;
+  if (lastCount === 0) return elapsedMs >= poolAfter;
+  return (count * lastMs) / lastCount >= poolAfter || (elapsedMs >= poolAfter && count >= POOL_GROWTH * lastCount);
 }
 
 /** POOL_AFTER_MS, or MMCHECK_POOL_AFTER_MS when it is a number of ms (the tests start threads at once with 0). */
