@@ -576,7 +576,7 @@ const POOL_GROWTH = 1.5;
  * take 0.3 s started them, on this project's 2-core machine, on thp-core v4.6 P=2 N=4 at its 12k-state
  * level (4x the last, as P=3 N=4 --symmetry smalls at the level where that rule fired on it), two levels
  * from the widest: the threads, loading while the main thread ran the next levels, made those 2-3 times
- * slower, and the run took 1.1-1.5 s against 0.7-0.9 s with none.
+ * slower, and the run took 1.1-1.6 s against 0.7-1.1 s with none.
  */
 export function poolDue(elapsedMs: number, count: number, lastCount: number, lastMs: number, poolAfter: number): boolean {
   if (elapsedMs >= 3 * poolAfter) return true;
