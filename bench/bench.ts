@@ -40,6 +40,13 @@ export const CONFIGS: BenchConfig[] = [
   { name: 'thp-core v4.6 P2 N2', args: ['--profile', 'thp-core', '--era', 'v4.6', '--procs', '2', '--subpages', '2'], spin: { era: 3, procs: 2, subpages: 2 } },
   { name: 'thp-core v4.6 P2 N4', args: ['--profile', 'thp-core', '--era', 'v4.6', '--procs', '2', '--subpages', '4'], spin: { era: 3, procs: 2, subpages: 4 }, symmetry: 'smalls' },
   { name: 'thp-core v4.6 P3 N2', args: ['--profile', 'thp-core', '--era', 'v4.6', '--procs', '3', '--subpages', '2'], spin: { era: 3, procs: 3, subpages: 2 }, symmetry: 'smalls' },
+  // SPIN's own model, ported (models/reference): the engines set against each other on one model, the rows
+  // above adding the kernel model's cost
+  ...([['v4.5', 2, 4, 1], ['v4.6', 2, 4, 3], ['v4.6', 3, 2, 3]] as const).map(([era, procs, subpages, spinEra]) => ({
+    name: `thp_core.pml port ${era} P${procs} N${subpages}`,
+    args: ['--model', 'thp-core-pml', '--era', era, '--procs', String(procs), '--subpages', String(subpages)],
+    spin: { era: spinEra, procs, subpages },
+  })),
   { name: 'full v5.19 P2 N4 ranges=basic', args: ['--era', 'v5.19', '--set', 'ranges=basic'], long: true },
   // over a minute single-threaded: + MADV_DONTNEED, every BFS level up to depth 11 (40.8M states, 130 s
   // and 6.1 GB with 1 worker on the 2-core machine, 2026-12-02; depth 10, 16.5M states, had come down to 37-51 s)

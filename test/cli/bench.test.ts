@@ -109,6 +109,14 @@ describe('bench repeats', () => {
     expect(q.stderr).toBe('');
   });
 
+  it("runs SPIN's own model, ported, as rows of their own: its states and transitions are SPIN's less the init step", () => {
+    const r = mmcheck('bench', '--only', 'thp_core.pml port v4.6 P2 N4', '--repeat', '1', '--no-spin', '--no-ceiling', '--json', '-q');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.rows.map((x: { name: string }) => x.name)).toEqual(['thp_core.pml port v4.6 P2 N4']);
+    expect(j.rows[0].one).toMatchObject({ distinct: 207272, transitions: 1429003 });
+  });
+
   it('announces the runs of a long configuration as they start, and marks a SPIN run its time limit stopped', () => {
     const e: BenchEvent = { config: 'depth 11', index: 7, of: 7, long: true, what: '1 worker', round: 1, rounds: 1, done: false };
     expect(runLine(e)).toBe('bench [7/7] depth 11: 1 worker ...');
