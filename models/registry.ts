@@ -6,7 +6,7 @@ import type { Model } from '../src/model.js';
 import { UsageError } from '../src/model.js';
 import { createCounters } from './fixtures/counters.js';
 import { createMutex } from './fixtures/mutex.js';
-import { createThpCorePml, type PmlConfig } from './reference/thp-core-pml.js';
+import { createThpCorePml, PML_ERA_ROWS, type PmlConfig } from './reference/thp-core-pml.js';
 import { thpEntry } from './thp/index.js';
 import { createScenarioModel, type ProgramSpec } from '../src/scenario/program.js';
 
@@ -50,6 +50,7 @@ const entries: ModelEntry[] = [
     description: "SPIN's reference model ../shared/bench/thp_core.pml, ported as written (--era v4.5|andrea-v1|v4.6, --procs 1..4, --subpages): the engines compared on one model",
     keys: ['era', 'procs', 'subpages'],
     create: (c) => createThpCorePml(c as PmlConfig),
+    catalog: (kind) => (kind === 'eras' ? PML_ERA_ROWS : undefined),
   },
   {
     id: 'scenario',

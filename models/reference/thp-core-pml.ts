@@ -21,6 +21,13 @@ import { decodeLayout } from '../../src/state/decode.js';
 /** The Promela's ERA: 1 v4.5, 2 andrea-v1, 3 v4.6 final (its header says what each reuses). */
 export const PML_ERAS: Readonly<Record<string, number>> = { 'v4.5': 1, 'andrea-v1': 2, 'v4.6': 3 };
 
+/** `mmcheck list eras --model thp-core-pml`: the Promela header's words for each ERA. */
+export const PML_ERA_ROWS = [
+  { name: 'v4.5', description: 'ERA 1: a PTE-mapped THP subpage is never reused; a huge PMD only if page_count() == 1' },
+  { name: 'andrea-v1', description: 'ERA 2: reuse iff page_trans_huge_mapcount() == 1, then page_move_anon_rmap of the whole THP' },
+  { name: 'v4.6', description: 'ERA 3 (default): as ERA 2, but the anon_vma moves only if total_mapcount() == 1' },
+];
+
 export interface PmlConfig {
   era?: string;
   procs?: number;

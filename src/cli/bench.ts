@@ -59,7 +59,7 @@ export function benchCommand(): Command {
 
 /**
  * Progress: a line when a run ends, and when one of a long configuration starts (those take minutes):
- * `bench [3/7] thp-core v4.6 P2 N4: 1 worker, run 2 of 3: 0.45 s, 207,272 states`.
+ * `bench [3/10] thp-core v4.6 P2 N4: 1 worker, run 2 of 3: 0.45 s, 207,272 states`.
  */
 export function runLine(e: BenchEvent): string | null {
   const head = `bench [${e.index}/${e.of}] ${e.config}: ${e.what}${e.rounds > 1 ? `, run ${e.round} of ${e.rounds}` : ''}`;

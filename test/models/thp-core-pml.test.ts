@@ -64,6 +64,12 @@ describe('thp_core.pml port from the CLI', () => {
     expect(r.stdout).toContain('kernel: thp_core.pml WP_PTE(1, 0)');
   });
 
+  it('lists its eras, the Promela ERA each is', () => {
+    const r = mmcheck('list', 'eras', '--model', 'thp-core-pml');
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l !== '').map((l) => l.replace(/:.*/, ''))).toEqual(['v4.5       ERA 1', 'andrea-v1  ERA 2', 'v4.6       ERA 3 (default)']);
+  });
+
   it.each([
     [['--era', 'v5.19'], "unknown era 'v5.19' for thp-core-pml (known: v4.5, andrea-v1, v4.6: thp_core.pml's ERA 1, 2, 3)"],
     [['--procs', '5'], '--procs must be 1..4 for thp-core-pml'],
