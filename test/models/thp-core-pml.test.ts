@@ -64,6 +64,12 @@ describe('thp_core.pml port from the CLI', () => {
     expect(r.stdout).toContain('kernel: thp_core.pml WP_PTE(1, 0)');
   });
 
+  it('counts the same with 2 worker threads (the workers rebuild it from its config)', () => {
+    const r = mmcheck('check', '--model', 'thp-core-pml', '--procs', '3', '--subpages', '2', '--workers', '2', '--json', '-q');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).stats).toMatchObject({ distinct: 118444, transitions: 1112656, threads: 2 });
+  });
+
   it('lists its eras, the Promela ERA each is', () => {
     const r = mmcheck('list', 'eras', '--model', 'thp-core-pml');
     expect(r.status).toBe(0);
