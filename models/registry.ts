@@ -47,7 +47,7 @@ const entries: ModelEntry[] = [
   },
   {
     id: 'thp-core-pml',
-    description: "SPIN's reference model ../shared/bench/thp_core.pml, ported as written (--era v4.5|andrea-v1|v4.6, --procs 1..4, --subpages): the engines compared on one model",
+    description: "SPIN's reference model ../shared/bench/thp_core.pml, ported as written (--era v4.5|andrea-v1|v4.6, --procs 1..4, --subpages 2|4|6|8): the engines compared on one model",
     keys: ['era', 'procs', 'subpages'],
     create: (c) => createThpCorePml(c as PmlConfig),
     catalog: (kind) => (kind === 'eras' ? PML_ERA_ROWS : undefined),

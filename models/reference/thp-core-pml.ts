@@ -6,11 +6,14 @@
  *  - `bench` can set mmcheck's engine against SPIN's `pan` on equal terms, one
  *    model as lean as the Promela on both sides, apart from the kernel model's
  *    own cost (the thp-core rows);
- *  - the tests hold this port to SPIN's table (../shared/bench/README.md) and
- *    the thp model's thp-core profile to the port's counts.
+ *  - the tests hold this port to SPIN's table (../shared/bench/README.md), and
+ *    the thp model's thp-core profile to the port's reachable states, one for
+ *    one (test/models/thp-core-vs-pml.test.ts).
  * Names follow the Promela (pr[p].pte, submap, dmap, smap), one action per
- * guarded `d_step` alternative, with the same guards. SPIN counts one state
- * and two transitions more: its init `d_step` from the all-zero state.
+ * guarded `d_step` alternative, with the same guards (MUNMAP_ALL's and
+ * WP_PTE's pairs, whose guards exclude each other, one action each: the same
+ * transitions). SPIN counts one state and two transitions more: its init
+ * `d_step` from the all-zero state.
  */
 import type { Model, StepContext } from '../../src/model.js';
 import { UsageError } from '../../src/model.js';
