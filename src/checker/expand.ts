@@ -9,7 +9,7 @@
  */
 import type { Model, StepContext } from '../model.js';
 import { isStateProperty } from '../property.js';
-import { fingerprintWords, type Fp } from '../state/fingerprint.js';
+import { fingerprinter, type Fingerprinter, type Fp } from '../state/fingerprint.js';
 import { CompactFingerprintSet, PartitionedFingerprintSet, tableHas, tablesHaveMany, type TableSnapshot } from '../fpset/fpset.js';
 import type { ParentStore } from './store.js';
 import { grownFrontier } from './frontier.js';
@@ -134,6 +134,8 @@ export class Expander implements StepContext {
   private readonly fp: Fp = { hi: 0, lo: 0 };
   /** a copy of one state's words, written out for this model's length */
   private readonly copyState: WordCopy;
+  /** the visited sets' fingerprint, written out for this state length */
+  private readonly hash: Fingerprinter;
   private readonly enabled: Uint8Array;
   private readonly candHi = new Uint32Array(BATCH);
   private readonly candLo = new Uint32Array(BATCH);
@@ -153,6 +155,7 @@ export class Expander implements StepContext {
     this.parent = new Uint8Array(this.n);
     this.parentWords = new Uint32Array(this.parent.buffer);
     this.copyState = wordCopier(this.n >>> 2);
+    this.hash = fingerprinter(this.n >>> 2);
     this.enabled = new Uint8Array(model.properties.length);
     this.stateProps = [];
     this.transProps = [];
@@ -419,7 +422,7 @@ export class Expander implements StepContext {
         this.maskDirty = true;
       }
     }
-    fingerprintWords(this.scratchWords, 0, this.n >>> 2, this.fp);
+    this.hash(this.scratchWords, 0, this.fp);
     return true;
   }
 

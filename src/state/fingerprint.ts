@@ -61,6 +61,34 @@ export function fingerprintWords(w: Uint32Array, start: number, words: number, o
   finish(h1, h2, out);
 }
 
+/** fingerprintWords with FP_SEED for vectors of one length, from word `start` of w. */
+export type Fingerprinter = (w: Uint32Array, start: number, out: Fp) => void;
+
+const fingerprinters = new Map<number, Fingerprinter>();
+
+/**
+ * fingerprintWords for `words`-word vectors with the default seed, its chain steps written out (one
+ * generated function per length, cached; the same values): the expand step hashes every successor,
+ * and the loop's own instructions were a third of the hash's. Past 64 words, fingerprintWords itself.
+ */
+export function fingerprinter(words: number): Fingerprinter {
+  let f = fingerprinters.get(words);
+  if (f !== undefined) return f;
+  if (!Number.isInteger(words) || words < 1 || words > 64) f = (w, start, out) => fingerprintWords(w, start, words, out);
+  else {
+    const a = (v: string, x: string, c: string, r: number) => `${v} = Math.imul(${v} ^ ${x}, ${c}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
+    const b = (v: string, x: string, c: string, r: number) => `${v} = Math.imul(${v} + ${x}, ${c}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
+    const body: string[] = [`let a1 = ${FP_SEED | 0}, a2 = ${(FP_SEED ^ 0x85ebca6b) | 0}, b1 = ${(FP_SEED ^ 0x5bd1e995) | 0}, b2 = ${~FP_SEED}, x = 0, y = 0;`];
+    for (let i = 0; i + 1 < words; i += 2)
+      body.push(`x = w[start + ${i}]; y = w[start + ${i + 1}];`, a('a1', 'x', '0xcc9e2d51', 15), a('a2', 'y', '0x1b873593', 15), b('b1', 'x', '0x2c1b3c6d', 13), b('b2', 'y', '0x297a2d39', 13));
+    if (words % 2 === 1) body.push(`x = w[start + ${words - 1}];`, a('a1', 'x', '0xcc9e2d51', 15), b('b1', 'x', '0x2c1b3c6d', 13));
+    body.push(`finish(a1 ^ ((a2 << 16) | (a2 >>> 16)) ^ ${words * 4}, b1 ^ ((b2 << 16) | (b2 >>> 16)) ^ ${words * 4}, out);`);
+    f = new Function('finish', `return function (w, start, out) {\n${body.join('\n')}\n};`)(finish) as Fingerprinter;
+  }
+  fingerprinters.set(words, f);
+  return f;
+}
+
 /** Both halves mixed into each other and finalised; neither word may be 0. */
 function finish(h1: number, h2: number, out: Fp): void {
   h1 = (h1 + h2) | 0;

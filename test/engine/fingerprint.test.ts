@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CompactFingerprintSet, FullStateSet, type VisitedSet } from '../../src/fpset/fpset.js';
-import { collisionProbability, FP_SEED, fingerprint, fingerprintWords, fpHex, stableFingerprint, type Fp } from '../../src/state/fingerprint.js';
+import { collisionProbability, FP_SEED, fingerprint, fingerprinter, fingerprintWords, fpHex, stableFingerprint, type Fp } from '../../src/state/fingerprint.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 const hex = (s: Uint8Array, seed?: number) => fpHex(fingerprint(s, { hi: 0, lo: 0 }, seed));
@@ -32,6 +32,27 @@ describe('fingerprint', () => {
   it('is pinned to literal values for fixed byte vectors', () => {
     expect(FP_SEED).toBe(0x9e3779b9);
     expect(pinned.map(([v]) => hex(v))).toEqual(pinned.map(([, fp]) => fp));
+  });
+
+  it('written out for one length (fingerprinter, what the expand step hashes with), gives the same values at any start', () => {
+    for (const [v, fp] of pinned) {
+      if (v.length === 0) continue;
+      const out: Fp = { hi: 0, lo: 0 };
+      fingerprinter(v.length / 4)(new Uint32Array(v.buffer), 0, out);
+      expect(fpHex(out)).toBe(fp);
+    }
+    let seed = 12345;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (const n of [1, 2, 3, 13, 23, 64, 65, 100]) {
+      const w = Uint32Array.from({ length: n + 3 }, rnd);
+      for (const start of [0, 3]) {
+        const a: Fp = { hi: 0, lo: 0 };
+        const b: Fp = { hi: 0, lo: 0 };
+        fingerprinter(n)(w, start, a);
+        fingerprintWords(w, start, n, b);
+        expect([n, start, fpHex(a)]).toEqual([n, start, fpHex(b)]);
+      }
+    }
   });
 
   it('saved traces keep the first hash: stableFingerprint is pinned to its values', () => {
