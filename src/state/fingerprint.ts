@@ -30,6 +30,10 @@ export interface Fp {
  * each parity with its own constants (xor-multiply and add-multiply), so vectors that differ in one
  * word never collide, and others need both halves to, as with two lanes over every word.
  */
+/** fingerprintWords' chain multipliers and rotations (a1, a2: xor-multiply; b1, b2: add-multiply), shared with fingerprinter */
+const M_A1 = 0xcc9e2d51, M_A2 = 0x1b873593, M_B1 = 0x2c1b3c6d, M_B2 = 0x297a2d39;
+const R_A = 15, R_B = 13;
+
 export function fingerprintWords(w: Uint32Array, start: number, words: number, out: Fp, seed = FP_SEED): void {
   let a1 = seed | 0;
   let a2 = (seed ^ 0x85ebca6b) | 0;
@@ -40,21 +44,21 @@ export function fingerprintWords(w: Uint32Array, start: number, words: number, o
   for (; i + 1 < end; i += 2) {
     const x = w[i]!;
     const y = w[i + 1]!;
-    a1 = Math.imul(a1 ^ x, 0xcc9e2d51);
-    a1 = (a1 << 15) | (a1 >>> 17);
-    a2 = Math.imul(a2 ^ y, 0x1b873593);
-    a2 = (a2 << 15) | (a2 >>> 17);
-    b1 = Math.imul(b1 + x, 0x2c1b3c6d);
-    b1 = (b1 << 13) | (b1 >>> 19);
-    b2 = Math.imul(b2 + y, 0x297a2d39);
-    b2 = (b2 << 13) | (b2 >>> 19);
+    a1 = Math.imul(a1 ^ x, M_A1);
+    a1 = (a1 << R_A) | (a1 >>> (32 - R_A));
+    a2 = Math.imul(a2 ^ y, M_A2);
+    a2 = (a2 << R_A) | (a2 >>> (32 - R_A));
+    b1 = Math.imul(b1 + x, M_B1);
+    b1 = (b1 << R_B) | (b1 >>> (32 - R_B));
+    b2 = Math.imul(b2 + y, M_B2);
+    b2 = (b2 << R_B) | (b2 >>> (32 - R_B));
   }
   if (i < end) {
     const x = w[i]!;
-    a1 = Math.imul(a1 ^ x, 0xcc9e2d51);
-    a1 = (a1 << 15) | (a1 >>> 17);
-    b1 = Math.imul(b1 + x, 0x2c1b3c6d);
-    b1 = (b1 << 13) | (b1 >>> 19);
+    a1 = Math.imul(a1 ^ x, M_A1);
+    a1 = (a1 << R_A) | (a1 >>> (32 - R_A));
+    b1 = Math.imul(b1 + x, M_B1);
+    b1 = (b1 << R_B) | (b1 >>> (32 - R_B));
   }
   const h1 = a1 ^ ((a2 << 16) | (a2 >>> 16)) ^ (words * 4);
   const h2 = b1 ^ ((b2 << 16) | (b2 >>> 16)) ^ (words * 4);
@@ -76,12 +80,12 @@ export function fingerprinter(words: number): Fingerprinter {
   if (f !== undefined) return f;
   if (!Number.isInteger(words) || words < 1 || words > 64) f = (w, start, out) => fingerprintWords(w, start, words, out);
   else {
-    const a = (v: string, x: string, c: string, r: number) => `${v} = Math.imul(${v} ^ ${x}, ${c}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
-    const b = (v: string, x: string, c: string, r: number) => `${v} = Math.imul(${v} + ${x}, ${c}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
+    const a = (v: string, x: string, m: number, r: number) => `${v} = Math.imul(${v} ^ ${x}, ${m | 0}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
+    const b = (v: string, x: string, m: number, r: number) => `${v} = Math.imul(${v} + ${x}, ${m | 0}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
     const body: string[] = [`let a1 = ${FP_SEED | 0}, a2 = ${(FP_SEED ^ 0x85ebca6b) | 0}, b1 = ${(FP_SEED ^ 0x5bd1e995) | 0}, b2 = ${~FP_SEED}, x = 0, y = 0;`];
     for (let i = 0; i + 1 < words; i += 2)
-      body.push(`x = w[start + ${i}]; y = w[start + ${i + 1}];`, a('a1', 'x', '0xcc9e2d51', 15), a('a2', 'y', '0x1b873593', 15), b('b1', 'x', '0x2c1b3c6d', 13), b('b2', 'y', '0x297a2d39', 13));
-    if (words % 2 === 1) body.push(`x = w[start + ${words - 1}];`, a('a1', 'x', '0xcc9e2d51', 15), b('b1', 'x', '0x2c1b3c6d', 13));
+      body.push(`x = w[start + ${i}]; y = w[start + ${i + 1}];`, a('a1', 'x', M_A1, R_A), a('a2', 'y', M_A2, R_A), b('b1', 'x', M_B1, R_B), b('b2', 'y', M_B2, R_B));
+    if (words % 2 === 1) body.push(`x = w[start + ${words - 1}];`, a('a1', 'x', M_A1, R_A), b('b1', 'x', M_B1, R_B));
     body.push(`finish(a1 ^ ((a2 << 16) | (a2 >>> 16)) ^ ${words * 4}, b1 ^ ((b2 << 16) | (b2 >>> 16)) ^ ${words * 4}, out);`);
     f = new Function('finish', `return function (w, start, out) {\n${body.join('\n')}\n};`)(finish) as Fingerprinter;
   }
