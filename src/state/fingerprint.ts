@@ -22,6 +22,14 @@ export interface Fp {
 }
 
 /**
+ * fingerprintWords' chains: multipliers and rotations (a1, a2: xor-multiply; b1, b2: add-multiply), and
+ * what the seed is xored with to start a2 and b1 (b2 starts at ~seed); shared with fingerprinter.
+ */
+const M_A1 = 0xcc9e2d51, M_A2 = 0x1b873593, M_B1 = 0x2c1b3c6d, M_B2 = 0x297a2d39;
+const R_A = 15, R_B = 13;
+const S_A2 = 0x85ebca6b, S_B1 = 0x5bd1e995;
+
+/**
  * Hash `words` 32-bit words of `w` starting at word index `start` into out: the visited sets' hash.
  * Four multiply-rotate chains, two over the even words and two over the odd ones, so that each chain
  * is half as long as one over every word: a chain step waits on a multiply, and the murmur-style
@@ -30,14 +38,10 @@ export interface Fp {
  * each parity with its own constants (xor-multiply and add-multiply), so vectors that differ in one
  * word never collide, and others need both halves to, as with two lanes over every word.
  */
-/** fingerprintWords' chain multipliers and rotations (a1, a2: xor-multiply; b1, b2: add-multiply), shared with fingerprinter */
-const M_A1 = 0xcc9e2d51, M_A2 = 0x1b873593, M_B1 = 0x2c1b3c6d, M_B2 = 0x297a2d39;
-const R_A = 15, R_B = 13;
-
 export function fingerprintWords(w: Uint32Array, start: number, words: number, out: Fp, seed = FP_SEED): void {
   let a1 = seed | 0;
-  let a2 = (seed ^ 0x85ebca6b) | 0;
-  let b1 = (seed ^ 0x5bd1e995) | 0;
+  let a2 = (seed ^ S_A2) | 0;
+  let b1 = (seed ^ S_B1) | 0;
   let b2 = ~seed;
   const end = start + words;
   let i = start;
@@ -82,7 +86,7 @@ export function fingerprinter(words: number): Fingerprinter {
   else {
     const a = (v: string, x: string, m: number, r: number) => `${v} = Math.imul(${v} ^ ${x}, ${m | 0}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
     const b = (v: string, x: string, m: number, r: number) => `${v} = Math.imul(${v} + ${x}, ${m | 0}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
-    const body: string[] = [`let a1 = ${FP_SEED | 0}, a2 = ${(FP_SEED ^ 0x85ebca6b) | 0}, b1 = ${(FP_SEED ^ 0x5bd1e995) | 0}, b2 = ${~FP_SEED}, x = 0, y = 0;`];
+    const body: string[] = [`let a1 = ${FP_SEED | 0}, a2 = ${(FP_SEED ^ S_A2) | 0}, b1 = ${(FP_SEED ^ S_B1) | 0}, b2 = ${~FP_SEED}, x = 0, y = 0;`];
     for (let i = 0; i + 1 < words; i += 2)
       body.push(`x = w[start + ${i}]; y = w[start + ${i + 1}];`, a('a1', 'x', M_A1, R_A), a('a2', 'y', M_A2, R_A), b('b1', 'x', M_B1, R_B), b('b2', 'y', M_B2, R_B));
     if (words % 2 === 1) body.push(`x = w[start + ${words - 1}];`, a('a1', 'x', M_A1, R_A), b('b1', 'x', M_B1, R_B));
