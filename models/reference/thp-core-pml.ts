@@ -97,27 +97,21 @@ export function createThpCorePml(cfg: PmlConfig = {}): Model {
     }
     return s[REF] === tot;
   };
+  /** check_rmap's mapsthp: process r maps the THP, by its huge PMD or a PTE */
+  const mapsThp = (s: Uint8Array, r: (typeof pr)[number]): boolean => {
+    if (s[r.pmd] === PMD_HUGE) return true;
+    if (s[r.pmd] === PMD_TABLE) for (let i = 0; i < N; i++) if (s[r.pte + i] === E_THP) return true;
+    return false;
+  };
   /** check_rmap(): every live mapper of the THP has its anon_vma on its chain. */
   const rmap = (s: Uint8Array): boolean => {
     const av = 1 << s[AV]!;
-    for (let q = 0; q < P; q++) {
-      const r = pr[q]!;
-      if (s[r.alive] !== 1 || (s[r.chain]! & av) !== 0) continue;
-      if (s[r.pmd] === PMD_HUGE) return false;
-      if (s[r.pmd] === PMD_TABLE) for (let i = 0; i < N; i++) if (s[r.pte + i] === E_THP) return false;
-    }
+    for (const r of pr) if (s[r.alive] === 1 && (s[r.chain]! & av) === 0 && mapsThp(s, r)) return false;
     return true;
   };
   const mappers = (s: Uint8Array): number => {
     let n = 0;
-    for (const r of pr) {
-      if (s[r.alive] !== 1) continue;
-      if (s[r.pmd] === PMD_HUGE) n++;
-      else if (s[r.pmd] === PMD_TABLE) for (let i = 0; i < N; i++) if (s[r.pte + i] === E_THP) {
-        n++;
-        break;
-      }
-    }
+    for (const r of pr) if (s[r.alive] === 1 && mapsThp(s, r)) n++;
     return n;
   };
   const properties: (StateProperty | TransitionProperty)[] = [
