@@ -58,6 +58,7 @@ function projector(thp: Model, pml: Model, procs: number, subpages: number): (s:
   // the THP's counters are stored +1 in both (raw fields; Promela's counts of mappings), mapping as node + 1
   const ref = get('F0._refcount'), cmap = get('F0.compound_mapcount'), sub = get('F0._mapcount[0]'), dmap = get('F0.PageDoubleMap'), mapping = get('F0.mapping');
   const small = [...Array(smalls).keys()].map((k) => get(`S${k}._mapcount`));
+  const to = { nproc: put('nproc'), ref: put('ref'), cmap: put('cmap'), submap: put('submap[0]'), dmap: put('dmap'), av: put('av'), smap: put('smap[0]') };
   const out = new Uint8Array(pml.stateBytes);
   return (s) => {
     out.fill(0);
@@ -75,13 +76,13 @@ function projector(thp: Model, pml: Model, procs: number, subpages: number): (s:
         out[r.to.pte + i] = v === PTE_NONE ? 0 : v <= T ? 1 : 2 + (v - 1 - T);
       }
     }
-    out[put('nproc')] = nproc;
-    out[put('ref')] = s[ref]!;
-    out[put('cmap')] = s[cmap]!;
-    for (let i = 0; i < N; i++) out[put('submap[0]') + i] = s[sub + i]!;
-    out[put('dmap')] = s[dmap]!;
-    out[put('av')] = s[mapping]! - 1;
-    for (let k = 0; k < small.length; k++) out[put('smap[0]') + k] = s[small[k]!]!;
+    out[to.nproc] = nproc;
+    out[to.ref] = s[ref]!;
+    out[to.cmap] = s[cmap]!;
+    for (let i = 0; i < N; i++) out[to.submap + i] = s[sub + i]!;
+    out[to.dmap] = s[dmap]!;
+    out[to.av] = s[mapping]! - 1;
+    for (let k = 0; k < small.length; k++) out[to.smap + k] = s[small[k]!]!;
     return Buffer.from(out).toString('latin1');
   };
 }
