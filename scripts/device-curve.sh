@@ -4,7 +4,7 @@
 #
 #   here:  bash scripts/device-curve.sh prepare
 #          (builds, then packs .device/: this machine's node binary, xz'd, and the built runtime,
-#          about 26 MB of the 64 MiB a call may carry)
+#          about 25 MB of the 64 MiB a call may carry)
 #   there: the device tool's run with command "bash scripts/device-curve.sh run", carry [".device"],
 #          timeout_s 600; the rows are the arguments, by default the two below
 #
