@@ -7,7 +7,7 @@
 import { createModel } from '../../models/registry.js';
 import { search, type SearchOptions, type SearchResult } from '../../src/checker/search.js';
 import { replay } from '../../src/checker/trace.js';
-import type { Model } from '../../src/model.js';
+import type { Model, StepContext } from '../../src/model.js';
 import { isStateProperty } from '../../src/property.js';
 import { actionLabel, pathLabels } from './paths.js';
 
@@ -73,4 +73,23 @@ export function firesIn(m: Model, prop: string, s: Uint8Array): boolean {
   if (!p || !isStateProperty(p)) throw new Error(`${prop} is not a state property`);
   m.prepare?.(s);
   return p.kind === 'always' ? !p.check(s) : p.check(s);
+}
+
+/** Plain BFS over raw vectors (no engine code): every reachable state, kernel-assertion successors dropped. */
+export function reachable(m: Model): Uint8Array[] {
+  let bug = false;
+  const ctx: StepContext = { cover() {}, fail: (p) => void (m.properties[p]!.kind === 'kernel-assertion' && (bug = true)) };
+  const key = (s: Uint8Array) => Buffer.from(s).toString('latin1');
+  const seen = new Set<string>();
+  const out: Uint8Array[] = [];
+  for (const s0 of m.initStates()) if (!seen.has(key(s0))) (seen.add(key(s0)), out.push(Uint8Array.from(s0)));
+  for (let h = 0; h < out.length; h++)
+    for (let a = 0; a < m.actionCount; a++) {
+      const d = new Uint8Array(m.stateBytes);
+      bug = false;
+      if (!m.apply(out[h]!, a, d, ctx) || bug) continue;
+      const k = key(d);
+      if (!seen.has(k)) (seen.add(k), out.push(d));
+    }
+  return out;
 }

@@ -10,30 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../models/registry.js';
 import { MM_ALIVE, MM_UNUSED, PMD_HUGE, PMD_NONE, PMD_TABLE, PTE_NONE } from '../../models/thp/layout.js';
-import type { Model, StepContext } from '../../src/model.js';
-
-const ctx: StepContext = { cover() {}, fail() {} };
-
-/** Every reachable state of m (plain BFS over full vectors). */
-function reachable(m: Model): Uint8Array[] {
-  const seen = new Set<string>();
-  const out: Uint8Array[] = [];
-  const queue = m.initStates();
-  for (const s of queue) seen.add(Buffer.from(s).toString('latin1'));
-  const dst = new Uint8Array(m.stateBytes);
-  while (queue.length > 0) {
-    const s = queue.pop()!;
-    out.push(s);
-    for (let a = 0; a < m.actionCount; a++) {
-      if (!m.apply(s, a, dst, ctx)) continue;
-      const k = Buffer.from(dst).toString('latin1');
-      if (seen.has(k)) continue;
-      seen.add(k);
-      queue.push(dst.slice());
-    }
-  }
-  return out;
-}
+import type { Model } from '../../src/model.js';
+import { reachable } from '../helpers/thp.js';
 
 /** A field's offset by name. */
 function at(m: Model, name: string): number {

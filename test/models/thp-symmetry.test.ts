@@ -6,32 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../models/registry.js';
-import type { Model, StepContext } from '../../src/model.js';
+import type { Model } from '../../src/model.js';
 import { isStateProperty } from '../../src/property.js';
 import { search } from '../../src/checker/search.js';
 import { buildTrace, traceReproduces } from '../../src/checker/trace.js';
 import { parseConfig, type ThpConfig } from '../../models/thp/config.js';
 import { buildLayout, ZERO_PAGE_ID, ZERO_PTE, type Offsets } from '../../models/thp/layout.js';
 import { smallsCanonicalizer } from '../../models/thp/symmetry.js';
-
-/** Plain BFS over raw vectors (no engine code): every reachable state, kernel-assertion successors dropped. */
-function reachable(m: Model): Uint8Array[] {
-  let bug = false;
-  const ctx: StepContext = { cover() {}, fail: (p) => void (m.properties[p]!.kind === 'kernel-assertion' && (bug = true)) };
-  const key = (s: Uint8Array) => Buffer.from(s).toString('latin1');
-  const seen = new Set<string>();
-  const out: Uint8Array[] = [];
-  for (const s0 of m.initStates()) if (!seen.has(key(s0))) (seen.add(key(s0)), out.push(Uint8Array.from(s0)));
-  for (let h = 0; h < out.length; h++)
-    for (let a = 0; a < m.actionCount; a++) {
-      const d = new Uint8Array(m.stateBytes);
-      bug = false;
-      if (!m.apply(out[h]!, a, d, ctx) || bug) continue;
-      const k = key(d);
-      if (!seen.has(k)) (seen.add(k), out.push(d));
-    }
-  return out;
-}
+import { reachable } from '../helpers/thp.js';
 
 const CASES: Record<string, unknown>[] = [
   { profile: 'thp-core', era: 'v4.6', procs: 2, subpages: 2 },
