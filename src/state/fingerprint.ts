@@ -4,6 +4,8 @@
  * the bytes and the seed. Neither 32-bit half is 0 ((0,0) is "empty" in the visited sets).
  */
 
+import { MAX_UNROLLED } from './words.js';
+
 export const FP_SEED = 0x9e3779b9;
 
 function fmix32(h: number): number {
@@ -77,19 +79,20 @@ const fingerprinters = new Map<number, Fingerprinter>();
 /**
  * fingerprintWords for `words`-word vectors with the default seed, its chain steps written out (one
  * generated function per length, cached; the same values): the expand step hashes every successor,
- * and the loop's own instructions were a third of the hash's. Past 64 words, fingerprintWords itself.
+ * and the loop's own instructions were a third of the hash's. Past MAX_UNROLLED words (wordCopier's
+ * limit), fingerprintWords itself.
  */
 export function fingerprinter(words: number): Fingerprinter {
   let f = fingerprinters.get(words);
   if (f !== undefined) return f;
-  if (!Number.isInteger(words) || words < 1 || words > 64) f = (w, start, out) => fingerprintWords(w, start, words, out);
+  if (!Number.isInteger(words) || words < 1 || words > MAX_UNROLLED) f = (w, start, out) => fingerprintWords(w, start, words, out);
   else {
-    const a = (v: string, x: string, m: number, r: number) => `${v} = Math.imul(${v} ^ ${x}, ${m | 0}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
-    const b = (v: string, x: string, m: number, r: number) => `${v} = Math.imul(${v} + ${x}, ${m | 0}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
+    // one chain step: v = rotl(imul(v op x, m), r), op ^ for the a chains and + for the b chains
+    const step = (v: string, op: '^' | '+', x: string, m: number, r: number) => `${v} = Math.imul(${v} ${op} ${x}, ${m | 0}); ${v} = (${v} << ${r}) | (${v} >>> ${32 - r});`;
     const body: string[] = [`let a1 = ${FP_SEED | 0}, a2 = ${(FP_SEED ^ S_A2) | 0}, b1 = ${(FP_SEED ^ S_B1) | 0}, b2 = ${~FP_SEED}, x = 0, y = 0;`];
     for (let i = 0; i + 1 < words; i += 2)
-      body.push(`x = w[start + ${i}]; y = w[start + ${i + 1}];`, a('a1', 'x', M_A1, R_A), a('a2', 'y', M_A2, R_A), b('b1', 'x', M_B1, R_B), b('b2', 'y', M_B2, R_B));
-    if (words % 2 === 1) body.push(`x = w[start + ${words - 1}];`, a('a1', 'x', M_A1, R_A), b('b1', 'x', M_B1, R_B));
+      body.push(`x = w[start + ${i}]; y = w[start + ${i + 1}];`, step('a1', '^', 'x', M_A1, R_A), step('a2', '^', 'y', M_A2, R_A), step('b1', '+', 'x', M_B1, R_B), step('b2', '+', 'y', M_B2, R_B));
+    if (words % 2 === 1) body.push(`x = w[start + ${words - 1}];`, step('a1', '^', 'x', M_A1, R_A), step('b1', '+', 'x', M_B1, R_B));
     body.push(`finish(a1 ^ ((a2 << 16) | (a2 >>> 16)) ^ ${words * 4}, b1 ^ ((b2 << 16) | (b2 >>> 16)) ^ ${words * 4}, out);`);
     f = new Function('finish', `return function (w, start, out) {\n${body.join('\n')}\n};`)(finish) as Fingerprinter;
   }

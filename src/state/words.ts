@@ -9,7 +9,7 @@
 export type WordCopy = (dst: Uint32Array, dOff: number, src: Uint32Array, sOff: number) => void;
 
 /** past this many words a generated function stops paying (and V8 will not inline it) */
-const MAX_UNROLLED = 64;
+export const MAX_UNROLLED = 64;
 
 const cache = new Map<number, WordCopy>();
 
