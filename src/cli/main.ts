@@ -7,6 +7,7 @@ import { listCommand } from './list.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { EXIT_USAGE } from './common.js';
+import { VERSION } from '../version.js';
 
 // commander's own errors become one `mmcheck: ...` line, like ours
 const output = {
@@ -15,7 +16,7 @@ const output = {
 
 const program = new Command('mmcheck')
   .description('explicit-state model checker for Linux memory management (THP, COW, fork, GUP, KVM EPT)')
-  .version('0.1.0')
+  .version(VERSION)
   .configureOutput(output)
   .exitOverride();
 
