@@ -108,16 +108,16 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
   // writable entry (a no-op for its state), which would block the scenario's process there.
   if (knownOps?.includes('read') && entry.keys.includes('ops') && !ops.includes('read')) ops.push('read');
 
-  // the inner config
-  const base: Record<string, unknown> = {};
+  // the inner config: null-prototype objects, so `set.__proto__` or `constructor` is a key like any other
+  const base: Record<string, unknown> = Object.create(null);
   for (const d of s.init) {
     if (d.key === 'model') continue;
     const [head, ...rest] = d.key.split('.');
-    if (RESERVED[head!] !== undefined) fail(d.loc, `'${head}' cannot be set in a scenario: ${RESERVED[head!]}`);
+    if (Object.hasOwn(RESERVED, head!)) fail(d.loc, `'${head}' cannot be set in a scenario: ${RESERVED[head!]}`);
     if (!entry.keys.includes(head!))
-      fail(d.loc, `model ${modelId} has no option '${head}' (options: ${['model', ...entry.keys.filter((k) => RESERVED[k] === undefined)].join(', ')})`);
+      fail(d.loc, `model ${modelId} has no option '${head}' (options: ${['model', ...entry.keys.filter((k) => !Object.hasOwn(RESERVED, k))].join(', ')})`);
     if (rest.length > 0) {
-      const sub = (base[head!] ??= {}) as Record<string, string>;
+      const sub = (base[head!] ??= Object.create(null)) as Record<string, string>;
       // a predicate file is named relative to the scenario file
       sub[rest.join('.')] = head === 'predicate' ? resolve(dirname(s.file), d.value) : d.value;
     } else {
@@ -128,7 +128,7 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
   if (entry.keys.includes('procs') && base.procs === undefined) base.procs = s.actors.length;
   if (entry.keys.includes('ops')) base.ops = ops;
   if (entry.keys.includes('set')) {
-    const set = (base.set ??= {}) as Record<string, string>;
+    const set = (base.set ??= Object.create(null)) as Record<string, string>;
     const given = s.init.find((d) => d.key === 'set.ranges');
     if (given) fail(given.loc, 'scenarios fix set.ranges=all, so that every range statement has its step');
     set.ranges = 'all';
