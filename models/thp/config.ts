@@ -5,6 +5,7 @@
  */
 import { SYMMETRIES } from './symmetry.js';
 import { UsageError } from '../../src/model.js';
+import { brief } from '../../src/report/printable.js';
 import { applyOverrides, DEFAULT_ERA, findEra, type Flags } from './eras.js';
 
 /** Operations a user can enable with --ops (mmcheck list ops). */
@@ -106,7 +107,7 @@ export const SHMEM_OPS = ['read', 'write', 'fork', 'munmap', 'madvise_dontneed',
 function posInt(v: unknown, name: string, min: number, max: number): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v) ?? String(v)}`);
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got ${brief(v)}`);
   return n;
 }
 
@@ -116,10 +117,10 @@ const own = (o: object, k: string) => Object.hasOwn(o, k);
 function stringMap(v: unknown, name: string, example: string): Record<string, string> {
   if (v === undefined) return Object.create(null) as Record<string, string>;
   if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new UsageError(`${name} must be an object of ${example}, got ${JSON.stringify(v) ?? String(v)}`);
+    throw new UsageError(`${name} must be an object of ${example}, got ${brief(v)}`);
   const out = Object.create(null) as Record<string, string>;
   for (const [k, x] of Object.entries(v)) {
-    if (typeof x !== 'string') throw new UsageError(`${name}: the value of '${k}' must be a string, got ${JSON.stringify(x) ?? String(x)}`);
+    if (typeof x !== 'string') throw new UsageError(`${name}: the value of '${k}' must be a string, got ${brief(x)}`);
     out[k] = x;
   }
   return out;
@@ -129,7 +130,7 @@ function stringMap(v: unknown, name: string, example: string): Record<string, st
 function nameList(v: unknown, name: string, example: string): string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
-    throw new UsageError(`${name} must be a list of names such as ${example}, got ${JSON.stringify(v) ?? String(v)}`);
+    throw new UsageError(`${name} must be a list of names such as ${example}, got ${brief(v)}`);
   return v as string[];
 }
 
@@ -146,7 +147,7 @@ export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   const profile = (raw.profile as string | undefined) ?? 'full';
   if (typeof profile !== 'string' || !own(PROFILES, profile)) throw new UsageError(`unknown profile '${profile}' (known: ${Object.keys(PROFILES).join(', ')})`);
   const eraId = raw.era ?? DEFAULT_ERA;
-  if (typeof eraId !== 'string') throw new UsageError(`era must be a name such as "v4.6", got ${JSON.stringify(eraId) ?? String(eraId)}`);
+  if (typeof eraId !== 'string') throw new UsageError(`era must be a name such as "v4.6", got ${brief(eraId)}`);
   const era = findEra(eraId);
   const set = stringMap(raw.set, 'set', 'decision point -> variant such as {"reuse": "R45"}');
   // thp_core.pml splits on PMD COW and moves the anon_vma on PMD reuse in every era
@@ -213,7 +214,7 @@ function parseCompare(v: unknown, kvm: boolean): ThpConfig['compare'] {
 function stringMapOrNumbers(v: unknown): Record<string, unknown> {
   if (v === undefined) return Object.create(null) as Record<string, unknown>;
   if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new UsageError(`bounds must be an object of bound -> count such as {"smalls": 2}, got ${JSON.stringify(v) ?? String(v)}`);
+    throw new UsageError(`bounds must be an object of bound -> count such as {"smalls": 2}, got ${brief(v)}`);
   return Object.assign(Object.create(null) as Record<string, unknown>, v);
 }
 

@@ -16,6 +16,7 @@ import { renderTap } from '../report/tap.js';
 import { checkWritable, makeDirs, writeResultFile } from '../report/write.js';
 import { stderrProgress } from '../report/progress.js';
 import { createModel } from '../../models/registry.js';
+import { createScenarioModel } from '../scenario/program.js';
 import { DEFAULT_CHECKPOINT_EVERY, interruptedExit, stopRequested } from './checkpointing.js';
 import { EXIT_NOT_EXHAUSTIVE, EXIT_OK, EXIT_VIOLATION, failUsage } from './common.js';
 import { loadScenario } from './run.js';
@@ -45,6 +46,7 @@ export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<
     return failUsage(e);
   }
   if (o.dryRun) {
+    for (const c of m.cells) if (c.kind === 'scenario') createScenarioModel(c.scenario.eras[0]!.program, createModel);
     for (const c of m.cells) io.out(`${printable(c.id)}\n`);
     return EXIT_OK;
   }

@@ -15,6 +15,7 @@ import { jsonHeader } from '../version.js';
 import { renderTrace } from '../report/text.js';
 import { fmtInt, stderrProgress } from '../report/progress.js';
 import { createModel, modelEntry } from '../../models/registry.js';
+import { createScenarioModel } from '../scenario/program.js';
 import { EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, failUsage, numArg, workersArg } from './common.js';
 import { runMatrixFile, type MatrixCliOptions } from './matrix.js';
 import { CliExit, io } from './io.js';
@@ -81,6 +82,8 @@ async function runFiles(files: string[], o: { junit?: string; json?: boolean; ta
   // an unwritable path is bad input: say so before running anything (and write nothing until the end)
   if (o.junit) checkWritable(o.junit, 'JUnit file');
   if (o.dryRun) {
+    // everything short of the search: each era's scenario model is built (its own limits checked)
+    for (const c of compiled) for (const e of c.eras) createScenarioModel(e.program, createModel);
     for (const c of compiled)
       for (const e of c.eras) io.out(`${printable(c.file)}: era ${e.era}: ${e.checks.map((k) => (k.kind === 'condition' ? 'condition' : k.name)).join(', ')}\n`);
     return EXIT_OK;

@@ -26,3 +26,15 @@ export function printable(s: string): string {
 export function printableCell(s: string): string {
   return s.replace(CONTROL, (c) => (c === '\t' ? c : esc(c)));
 }
+
+/**
+ * A value from a user's file, briefly, for an error message: a string quoted (and cut), a number as is, a
+ * list or object by its kind. Never JSON.stringify of the whole value: a value nested 10,000 deep
+ * overflows the stack there.
+ */
+export function brief(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : v.every((x) => typeof x !== 'object' || x === null) && v.length <= 8 ? `[${v.map(brief).join(', ')}]` : `a list of ${v.length}`;
+  if (typeof v === 'object' && v !== null) return Object.keys(v).length === 0 ? '{}' : 'an object';
+  return String(v);
+}
