@@ -13,10 +13,10 @@ import { collectPairs, EXIT_NOT_EXHAUSTIVE, EXIT_OK, EXIT_VIOLATION, failUsage, 
 import { saveTraceFile } from '../report/tracefile.js';
 import { checkWritable } from '../report/write.js';
 import { jsonHeader } from '../version.js';
+import { io } from './io.js';
 
 /** The schema of `check --json` (schemas/check-report.schema.json). */
 export const CHECK_SCHEMA = 'urn:mmcheck:check-report:1';
-import { io } from './io.js';
 
 export const DEFAULT_MODEL = 'thp';
 

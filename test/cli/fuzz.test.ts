@@ -63,6 +63,9 @@ function mutate(src: string, edits: Edit[]): string {
   return s;
 }
 
+/** Let the test worker's event loop run (vitest's RPC with the main process times out if it never does). */
+const breathe = () => new Promise((r) => setImmediate(r));
+
 /** Exit 0, 1 (only when searches ran) or 2; a 2 is one line, nothing on stdout; never a stack frame. */
 function wellBehaved(r: CliResult, ran: boolean): void {
   const allowed = ran ? [0, 1, 2] : [0, 2];
@@ -83,6 +86,7 @@ describe('fuzz: scenario files', () => {
     let ran = 0;
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: SEEDS.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 4 }), async (k, edits) => {
+        if (n % 20 === 0) await breathe();
         const f = join(dir, `m${n++ % 50}.litmus`);
         writeFileSync(f, mutate(SEEDS[k]!, edits));
         const r = await mmcheckIn('run', '-q', '--dry-run', f);
@@ -183,6 +187,7 @@ describe('fuzz: matrix files', () => {
     let valid = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 3 }), async (ops) => {
+        if (n % 20 === 0) await breathe();
         const f = join(dir, `m${n++ % 50}.json`);
         writeFileSync(f, apply(ops));
         const r = await mmcheckIn('run', '-q', '--dry-run', '--matrix', f);
