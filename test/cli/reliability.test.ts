@@ -131,6 +131,13 @@ describe('keys named like Object.prototype members are keys like any other', () 
     );
   });
 
+  it('a matrix bound named constructor for a model without it: the plain message (it quoted Object\'s source)', async () => {
+    const f = file('ctor.json', '{"checks": [{"model": "mutex", "bounds": [{"constructor": 1}]}]}');
+    expect(usageErrorLine(await mmcheckIn('run', '--matrix', f, '--dry-run'))).toBe(
+      `mmcheck: ${f}: checks[0] (mutex), bounds constructor=1: model 'mutex' has no option 'constructor'`,
+    );
+  });
+
   it('a trace whose config sets __proto__ (checksum made again): one line, exit 2', async () => {
     const t = join(dir, 'proto.trace.json');
     expect((await mmcheckIn('check', '--era', 'andrea-v1', '-q', '--trace', t)).status).toBe(1);
