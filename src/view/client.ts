@@ -222,13 +222,19 @@ export function viewerClient(): void {
     const N = Math.max(1, ...mms.map((m) => vmaOf(m.name).length), ...pteIdx.map((i) => (i === undefined ? 0 : Number(i) + 1)));
     const isBits = (v: Val | undefined) => typeof v === 'string' && v.length === N && /^[01]+$/.test(v);
     const WRAP = 46;
+    // arrays of N entries (per subpage or address) and N-bit strings go on the rows; other arrays (slots) stay in the header
     const perRow = (fields: string[]) => {
       const arrays = new Map<string, string[]>();
       const bits: string[] = [];
       const scalars: string[] = [];
+      const length = new Map<string, number>();
       for (const f of fields) {
         const p = parts(f);
-        if (p.idx >= 0 && p.idx < N) {
+        if (p.idx >= 0) length.set(p.base, Math.max(length.get(p.base) ?? 0, p.idx + 1));
+      }
+      for (const f of fields) {
+        const p = parts(f);
+        if (p.idx >= 0 && length.get(p.base) === N) {
           if (!arrays.has(p.base)) arrays.set(p.base, []);
           arrays.get(p.base)![p.idx] = f;
         } else if (isBits(st[f])) bits.push(f);
@@ -480,7 +486,7 @@ export function viewerClient(): void {
     };
     const fromHash = () => {
       const q = new URLSearchParams(location.hash.slice(1));
-      show(Number(q.get('trace') ?? cur.t) || 0, Number(q.get('step') ?? 0) || 0, true);
+      show(Number(q.get('trace') ?? 0) || 0, Number(q.get('step') ?? 0) || 0, true);
     };
     nav.addEventListener('click', (e) => {
       const b = (e.target as HTMLElement).closest('button');
