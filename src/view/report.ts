@@ -13,6 +13,13 @@ function searchLine(r: Report): string {
   return `search: ${s.strategy}, ${r.exhaustive ? 'EXHAUSTIVE' : `BOUNDED (${r.cut ?? 'probabilistic'})`}, ${s.distinct} states, ${s.transitions} transitions, depth ${s.depth}, ${s.seconds.toFixed(2)} s`;
 }
 
+/** A trace page of this model's traces (`extra`: our own chart, above them). */
+function tracesPage(model: Model, title: string, subtitle: string[], traces: TraceEntry[], note?: string, extra = ''): string {
+  return htmlPage({ mmcheck: 'html', version: 1, mode: 'trace', title, subtitle, docs: layoutDocs(model), traces, ...(note ? { note } : {}) }, extra);
+}
+
+const group = (t: Trace): TraceEntry['group'] => (t.kind === 'sometimes' ? 'witness' : 'violation');
+
 /** check: each violated property's counterexample, then each reached cover's witness. */
 export function reportPage(model: Model, r: Report): string {
   const entries: TraceEntry[] = [];
@@ -25,54 +32,25 @@ export function reportPage(model: Model, r: Report): string {
     r.violated.length > 0
       ? undefined
       : `No property was violated${r.exhaustive ? ' (the search was exhaustive)' : ' within the bound (not exhaustive)'}. ${entries.length ? "The tabs hold the covers' witnesses: the shortest way to reach each." : ''}`;
-  return htmlPage(
-    { mmcheck: 'html', version: 1, mode: 'trace', title, subtitle: [...summaryLines(r.model, r.config), searchLine(r)], docs: layoutDocs(model), traces: entries, ...(note ? { note } : {}) },
-  );
+  return tracesPage(model, title, [...summaryLines(r.model, r.config), searchLine(r)], entries, note);
 }
 
 /** replay: the replayed trace, and whether it still reproduces. */
 export function replayPage(model: Model, t: Trace, file: string, verdict: { ok: boolean; why: string }): string {
   const title = verdict.ok ? `mmcheck replay: ${file} reproduces ${t.property}` : `mmcheck replay: ${file} FAILED`;
-  return htmlPage({
-    mmcheck: 'html',
-    version: 1,
-    mode: 'trace',
-    title,
-    subtitle: summaryLines(model.id, model.summary as Record<string, unknown>),
-    docs: layoutDocs(model),
-    traces: [traceEntry(model, t, `${t.property} (${steps(t)})`, t.kind === 'sometimes' ? 'witness' : 'violation')],
-    ...(verdict.ok ? {} : { note: `The saved trace no longer reproduces: ${verdict.why}. Shown: the saved actions replayed on today's model.` }),
-  });
+  const note = verdict.ok ? undefined : `The saved trace no longer reproduces: ${verdict.why}. Shown: the saved actions replayed on today's model.`;
+  return tracesPage(model, title, summaryLines(model.id, model.summary as Record<string, unknown>), [traceEntry(model, t, `${t.property} (${steps(t)})`, group(t))], note);
 }
 
 /** compare: the chart, then the shortest example of each class a side was wrong in. */
 export function comparePage(model: Model, title: string, subtitle: string[], chartSvg: string, examples: { title: string; trace: Trace }[]): string {
-  return htmlPage(
-    {
-      mmcheck: 'html',
-      version: 1,
-      mode: 'trace',
-      title,
-      subtitle,
-      docs: layoutDocs(model),
-      traces: examples.map((e) => traceEntry(model, e.trace, e.title, 'example')),
-      ...(examples.length ? {} : { note: 'Neither side was ever wrong: no example to show.' }),
-    },
-    chartSvg,
-  );
+  const entries = examples.map((e) => traceEntry(model, e.trace, e.title, 'example'));
+  return tracesPage(model, title, subtitle, entries, examples.length ? undefined : 'Neither side was ever wrong: no example to show.', chartSvg);
 }
 
 /** run: one failed expectation of a scenario, with the trace that shows it. */
 export function scenarioPage(model: Model, title: string, subtitle: string[], t: Trace): string {
-  return htmlPage({
-    mmcheck: 'html',
-    version: 1,
-    mode: 'trace',
-    title,
-    subtitle,
-    docs: layoutDocs(model),
-    traces: [traceEntry(model, t, `${t.property} ${t.kind === 'sometimes' ? 'witness' : 'counterexample'} (${steps(t)})`, t.kind === 'sometimes' ? 'witness' : 'violation')],
-  });
+  return tracesPage(model, title, subtitle, [traceEntry(model, t, `${t.property} ${t.kind === 'sometimes' ? 'witness' : 'counterexample'} (${steps(t)})`, group(t))]);
 }
 
 /** One failed expectation to draw: where it goes in the directory, and its trace. */
