@@ -10,6 +10,8 @@ import { fmtInt, stderrProgress } from '../report/progress.js';
 import { createModel } from '../../models/registry.js';
 import { checkpointKey } from '../checker/checkpoint.js';
 import { DEFAULT_CHECKPOINT_EVERY, interruptedExit, makeCheckpointer } from './checkpointing.js';
+import { checkWritable, writeFileOrUsage } from '../view/page.js';
+import { reportPage } from '../view/report.js';
 import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, listArg, numArg, sizeArg, workersArg } from './common.js';
 
 export const DEFAULT_MODEL = 'thp';
@@ -81,6 +83,7 @@ export function checkCommand(): Command {
     .option('--json', 'print one JSON object on stdout (same as --format json)')
     .addOption(new Option('--format <f>', 'output format').choices(['text', 'json', 'dot']).default('text'))
     .option('--trace <file>', 'save the first counterexample as JSON (replay it with `mmcheck replay`)')
+    .option('--html <file>', 'write the counterexamples (and covers\' witnesses) as one self-contained HTML page to step through')
     .option('--checkpoint <file>', 'bfs: save the run to FILE periodically and on SIGINT/SIGTERM (then exit 130/143)')
     .option('--checkpoint-every <s>', 'seconds between checkpoints (written at the next level boundary)', numArg(0), DEFAULT_CHECKPOINT_EVERY)
     .option('--resume', 'continue from the --checkpoint file if it exists (same model, config and bounds)')
@@ -111,6 +114,7 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
   if (o.resume && !o.checkpoint) failUsage(new UsageError('--resume needs --checkpoint <file>'));
   if (o.checkpoint && o.memory !== undefined) failUsage(new UsageError('--checkpoint and --memory cannot be combined: a run that may switch to bitstate is not checkpointed'));
   if (o.checkpoint && o.strategy !== 'bfs') failUsage(new UsageError(`--checkpoint needs --strategy bfs (got ${o.strategy})`));
+  if (o.html) tryUsage(() => checkWritable(o.html, 'HTML file'));
   const searchOpts = {
     strategy: o.strategy as Strategy,
     maxDepth: o.depth as number | undefined,
@@ -165,7 +169,17 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
   const report = makeReport(model, config, result);
   emit(report, o.json ? 'json' : o.format);
   if (o.trace) saveTrace(report, o.trace);
+  if (o.html) tryUsage(() => writeFileOrUsage(o.html, reportPage(model, report), 'HTML file'));
   return report.violated.length > 0 ? EXIT_VIOLATION : EXIT_OK;
+}
+
+/** Run f; a UsageError it throws is one line and exit 2. */
+export function tryUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    return failUsage(e);
+  }
 }
 
 /** search(), with a user's predicate failing mid-run (here or in a worker thread) as one line and exit 2. */

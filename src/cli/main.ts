@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { benchCommand } from './bench.js';
 import { checkCommand } from './check.js';
 import { compareCommand } from './compare.js';
+import { exploreCommand } from './explore.js';
 import { listCommand } from './list.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
@@ -19,7 +20,7 @@ const program = new Command('mmcheck')
   .configureOutput(output)
   .exitOverride();
 
-for (const cmd of [checkCommand(), compareCommand(), runCommand(), replayCommand(), listCommand(), benchCommand()]) {
+for (const cmd of [checkCommand(), compareCommand(), runCommand(), replayCommand(), exploreCommand(), listCommand(), benchCommand()]) {
   cmd.exitOverride();
   cmd.configureOutput(output);
   program.addCommand(cmd);

@@ -15,7 +15,8 @@ import { stderrProgress } from '../report/progress.js';
 import { createModel } from '../../models/registry.js';
 import { DEFAULT_CHECKPOINT_EVERY, interruptedExit, stopRequested } from './checkpointing.js';
 import { EXIT_OK, EXIT_VIOLATION, failUsage } from './common.js';
-import { loadScenario } from './run.js';
+import { loadScenario, writeHtmlDir } from './run.js';
+import type { FailurePage } from '../view/report.js';
 
 export interface MatrixCliOptions {
   junit?: string;
@@ -27,6 +28,7 @@ export interface MatrixCliOptions {
   checkpointDir?: string;
   checkpointEvery?: number;
   resume?: boolean;
+  htmlDir?: string;
 }
 
 function writeOrFail(file: string, text: string, what: string): void {
@@ -69,6 +71,7 @@ export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<
   // with checkpoints, SIGINT/SIGTERM checkpoint and stop the run instead of killing it
   if (checkpointDir) stopRequested();
   const progress = stderrProgress(Boolean(o.quiet));
+  const pages: FailurePage[] = [];
   let outcome;
   try {
     outcome = await runMatrix(m, {
@@ -82,6 +85,9 @@ export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<
       onProgress: progress.onProgress,
       progressEveryMs: progress.everyMs,
       progressDone: progress.done,
+      ...(o.htmlDir
+        ? { onFailureTrace: (c, check, trace) => void pages.push({ name: `${c.id}.${check}`, title: `mmcheck run --matrix: cell ${c.id}, ${check} FAILED`, subtitle: [], trace }) }
+        : {}),
     });
   } catch (e) {
     return failUsage(e);
@@ -96,5 +102,10 @@ export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<
   const junit = renderMatrixJUnit(r);
   for (const [f, what] of outputs) writeOrFail(f, what === 'JSON report' ? json : junit, what);
   process.stdout.write(o.json ? json : renderMatrixTable(r));
+  if (o.htmlDir) {
+    // each page says what its cell's failures were; cells finished before an interruption kept no trace
+    for (const p of pages) p.subtitle = r.cells.find((c) => p.name.startsWith(`${c.id}.`))?.failures ?? [];
+    writeHtmlDir(o.htmlDir, pages, Boolean(o.quiet));
+  }
   return r.failed > 0 ? EXIT_VIOLATION : EXIT_OK;
 }

@@ -6,14 +6,18 @@ import { buildTrace, ReplayError, traceReproduces, type Trace } from '../checker
 import { renderTrace } from '../report/text.js';
 import { createModel } from '../../models/registry.js';
 import { EXIT_VIOLATION, failUsage } from './common.js';
+import { checkWritable, writeFileOrUsage } from '../view/page.js';
+import { replayPage } from '../view/report.js';
+import { tryUsage } from './check.js';
 
 export function replayCommand(): Command {
   return new Command('replay')
     .description('re-run a saved counterexample (from `check --trace FILE`) step by step')
     .argument('<trace.json>', 'trace file')
     .option('--json', 'print the replayed trace as JSON')
-    .action((file: string, o: { json?: boolean }) => {
-      process.exitCode = runReplay(file, Boolean(o.json));
+    .option('--html <file>', 'write the replayed trace as a self-contained HTML page to step through')
+    .action((file: string, o: { json?: boolean; html?: string }) => {
+      process.exitCode = runReplay(file, Boolean(o.json), o.html);
     });
 }
 
@@ -35,8 +39,9 @@ function loadTrace(file: string): Trace {
   return t as Trace;
 }
 
-function runReplay(file: string, json: boolean): number {
+function runReplay(file: string, json: boolean, html?: string): number {
   const t = loadTrace(file);
+  if (html) tryUsage(() => checkWritable(html, 'HTML file'));
   let model;
   try {
     model = createModel(t.model, (t.config ?? {}) as Record<string, unknown>);
@@ -48,6 +53,7 @@ function runReplay(file: string, json: boolean): number {
     const fresh = buildTrace(model, t.config, t.property, { init: t.init, actions: t.actionIds });
     if (json) process.stdout.write(JSON.stringify({ reproduces: verdict.ok, why: verdict.why || undefined, trace: fresh }, null, 2) + '\n');
     else process.stdout.write(renderTrace(fresh).join('\n') + '\n');
+    if (html) tryUsage(() => writeFileOrUsage(html, replayPage(model, fresh, file, verdict), 'HTML file'));
     if (!verdict.ok) {
       process.stderr.write(`mmcheck: replay of ${file} FAILED: ${verdict.why}\n`);
       return EXIT_VIOLATION;
