@@ -14,6 +14,8 @@ import { renderTrace } from '../report/text.js';
 import { fmtInt, stderrProgress } from '../report/progress.js';
 import { addModelOptions, addSearchBounds, buildModel, searchOrFail, type ModelOpts } from './check.js';
 import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage } from './common.js';
+import { runModelCompare } from './compare-model.js';
+import { modelEntry } from '../../models/registry.js';
 
 /** Decision points compare knows, with the world it explores by default. */
 const HOOKS: Record<string, { profile: string; era: string; truth: string }> = {
@@ -47,6 +49,14 @@ interface Side {
 }
 
 async function runCompare(o: ModelOpts & Record<string, any>): Promise<number> {
+  // a model that scores its own decision points (registry entry `compare`) takes the generic path
+  let spec;
+  try {
+    spec = modelEntry(o.model).compare;
+  } catch (e) {
+    return failUsage(e);
+  }
+  if (spec) return runModelCompare(o, spec);
   const vs = (o.vs ?? {}) as Record<string, string>;
   const hooks = Object.keys(vs);
   if (hooks.length !== 1) failUsage(new UsageError('compare needs one --vs <hook>=<variant or file>, e.g. --vs kvm_huge=TCM_hugh'));
