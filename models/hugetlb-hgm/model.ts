@@ -17,7 +17,7 @@ import { buildLayout, ENT_TABLE, INFLIGHT_COLLAPSE, INFLIGHT_CONTINUE, INFLIGHT_
 import { hwpoison_user_mappings, queue_pages_hugetlb, smaps_hugetlb_range } from './mm/consumers.js';
 import {
   continuable, copy_hugetlb_page_range, exit_mmap, faultable, filemap_lock_folio, folio_put, hugetlb_collapse, hugetlb_fault,
-  hugetlb_mcopy_atomic_pte, hugetlb_refcount_guard_ok, put_page, try_grab_page, zap_leaf_at,
+  hugetlb_mcopy_atomic_pte, refcountGuardPasses, put_page, try_grab_page, __unmap_hugepage_range,
 } from './mm/hugetlb.js';
 import { Census, compareProperty, countersInRange, hgmProperties } from './properties.js';
 
@@ -196,7 +196,7 @@ export function createHgmModel(c: HgmConfig): Model {
     k.cover(CV.lookup);
     filemap_lock_folio(k);
     if (!guarded) return true;
-    if (!hugetlb_refcount_guard_ok(k)) {
+    if (!refcountGuardPasses(k)) {
       refuse(k, refused, true);
       return false;
     }
@@ -242,7 +242,7 @@ export function createHgmModel(c: HgmConfig): Model {
         }
         const child = freeSlot(k);
         if (guardsFork) {
-          if (!hugetlb_refcount_guard_ok(k)) return refuse(k, CV.refusedFork, false);
+          if (!refcountGuardPasses(k)) return refuse(k, CV.refusedFork, false);
           if (twoStep) {
             // copy_process has made the child before dup_mmap checks: its slot is taken
             k.setState(child, MM_FORKING);
@@ -255,7 +255,7 @@ export function createHgmModel(c: HgmConfig): Model {
         return;
       }
       case DONTNEED:
-        zap_leaf_at(k, p, a.v, a.j);
+        __unmap_hugepage_range(k, p, a.v, a.j);
         return;
       case COLLAPSE:
         if (lookupAndCheck(k, p, INFLIGHT_COLLAPSE, a.arg, guardsRest, CV.refusedCollapse)) hugetlb_collapse(k, p, a.v);
@@ -265,7 +265,7 @@ export function createHgmModel(c: HgmConfig): Model {
         return;
       case GUP:
         // guard=all: the check joins try_grab_page's own (which refuses only a count <= 0)
-        if (guardsRest && !hugetlb_refcount_guard_ok(k)) return refuse(k, CV.refusedGup, false);
+        if (guardsRest && !refcountGuardPasses(k)) return refuse(k, CV.refusedGup, false);
         try_grab_page(k);
         return;
       case PUT:

@@ -137,29 +137,28 @@ export function hugetlb_mcopy_atomic_pte(k: Kern, p: number, v: number, j: numbe
 }
 
 /**
- * Kernel: none: the guard James Houghton proposed in the thread ("check if
- *   refcount is > INT_MAX/2 (similar to try_get_page()), and if it is, stop
- *   the operation"), placed where the path has H (after its page-cache
- *   lookup); with guard=fault+fork also in fork (David Hildenbrand: "make
- *   sure that fork() won't do the same"); with guard=all also in
- *   MADV_COLLAPSE and GUP (Peter Xu: "similar check in page_ref_add,
- *   page_ref_inc ...").
- * Modelled: page_ref_count(H) > INT_MAX'/2 refuses; a negative (wrapped)
- *   count passes, as the C comparison would.
- * Abstracted: —
+ * Harness: the guard of the thread, which has no kernel code (hence no
+ * kernel name). James Houghton: "check if refcount is > INT_MAX/2 (similar
+ * to try_get_page()), and if it is, stop the operation"; placed where the
+ * path has H (after its page-cache lookup); with guard=fault+fork also in
+ * fork (David Hildenbrand: "make sure that fork() won't do the same"); with
+ * guard=all also in MADV_COLLAPSE and GUP (Peter Xu: "similar check in
+ * page_ref_add, page_ref_inc ..."). page_ref_count(H) > INT_MAX'/2 refuses;
+ * a negative (wrapped) count passes, as the C comparison would.
  */
-export function hugetlb_refcount_guard_ok(k: Kern): boolean {
+export function refcountGuardPasses(k: Kern): boolean {
   return k.refcount() <= k.T;
 }
 
 /**
- * Kernel: mm/hugetlb.c __unmap_hugepage_range (MADV_DONTNEED, HGM v1/v2).
- * Modelled: the leaf that maps piece j is zapped whole; page tables stay.
+ * Kernel: mm/hugetlb.c __unmap_hugepage_range (MADV_DONTNEED, HGM v1/v2),
+ *   over the range of the leaf that maps piece j.
+ * Modelled: that leaf is zapped whole; page tables stay.
  * Abstracted: splitting a larger leaf to zap only the piece
  *   (hugetlb_split_to_shift, posted later for 4K hwpoison), the
  *   alignment checks of madvise.
  */
-export function zap_leaf_at(k: Kern, p: number, v: number, j: number): void {
+export function __unmap_hugepage_range(k: Kern, p: number, v: number, j: number): void {
   const at = k.leafAt(p, v, j);
   if (at) unmapLeaf(k, p, v, at[0], at[1]);
 }
