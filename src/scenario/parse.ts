@@ -388,24 +388,23 @@ function parseResult(sc: Scanner, from: number, end: number): ResultLine {
     const val = eq > 0 ? w.text.slice(eq + 1) : '';
     const valAt = w.at + eq + 1;
     if (eq <= 0 || val === '') sc.fail(`expected era=<id> or property=<name> in the Result line, found '${w.text}'`, w.at);
+    /** `a,b,c` of era= or variant=, each with its place */
+    const ids = (empty: string): { id: string; loc: Loc }[] => {
+      const out: { id: string; loc: Loc }[] = [];
+      let at = valAt;
+      for (const id of val.split(',')) {
+        if (id === '') sc.fail(`${empty} in ${key}=`, at);
+        out.push({ id, loc: sc.locAt(at) });
+        at += id.length + 1;
+      }
+      return out;
+    };
     if (key === 'era') {
       if (r.eras) sc.fail('era= is given twice in one Result line (list several as era=a,b)', w.at);
-      r.eras = [];
-      let at = valAt;
-      for (const id of val.split(',')) {
-        if (id === '') sc.fail('empty era id in era=', at);
-        r.eras.push({ id, loc: sc.locAt(at) });
-        at += id.length + 1;
-      }
+      r.eras = ids('empty era id');
     } else if (key === 'variant') {
       if (r.variants) sc.fail('variant= is given twice in one Result line (list several as variant=a,b)', w.at);
-      r.variants = [];
-      let at = valAt;
-      for (const id of val.split(',')) {
-        if (id === '') sc.fail('empty variant name in variant=', at);
-        r.variants.push({ id, loc: sc.locAt(at) });
-        at += id.length + 1;
-      }
+      r.variants = ids('empty variant name');
     } else if (key === 'property') {
       if (r.property) sc.fail('property= is given twice in one Result line (write one line per property)', w.at);
       r.property = { name: val, loc: sc.locAt(valAt) };
