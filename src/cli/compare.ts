@@ -18,6 +18,8 @@ import { tryUsage } from './check.js';
 import { checkWritable, summaryLines, writeFileOrUsage } from '../view/page.js';
 import { comparePlot } from '../view/plot.js';
 import { comparePage } from '../view/report.js';
+import { runModelCompare } from './compare-model.js';
+import { modelEntry } from '../../models/registry.js';
 
 /** Decision points compare knows, with the world it explores by default. */
 const HOOKS: Record<string, { profile: string; era: string; truth: string }> = {
@@ -53,6 +55,14 @@ interface Side {
 }
 
 async function runCompare(o: ModelOpts & Record<string, any>): Promise<number> {
+  // a model that scores its own decision points (registry entry `compare`) takes the generic path
+  let spec;
+  try {
+    spec = modelEntry(o.model).compare;
+  } catch (e) {
+    return failUsage(e);
+  }
+  if (spec) return runModelCompare(o, spec);
   const vs = (o.vs ?? {}) as Record<string, string>;
   const hooks = Object.keys(vs);
   if (hooks.length !== 1) failUsage(new UsageError('compare needs one --vs <hook>=<variant or file>, e.g. --vs kvm_huge=TCM_hugh'));
