@@ -8,6 +8,7 @@ import { createCounters } from './fixtures/counters.js';
 import { createMutex } from './fixtures/mutex.js';
 import { createThpCorePml, PML_ERA_ROWS, type PmlConfig } from './reference/thp-core-pml.js';
 import { thpEntry } from './thp/index.js';
+import { hgmEntry } from './hugetlb-hgm/index.js';
 import { createScenarioModel, type ProgramSpec } from '../src/scenario/program.js';
 
 export interface ModelEntry {
@@ -18,6 +19,28 @@ export interface ModelEntry {
   create(config: Record<string, unknown>): Model;
   /** rows for `mmcheck list eras|ops|predicates|scenarios` */
   catalog?(kind: string): CatalogRow[] | undefined;
+  /** `mmcheck compare --model <id>`: the decision points it scores and how (models without one: thp's kvm_huge path) */
+  compare?: CompareSpec;
+}
+
+/**
+ * What `mmcheck compare` needs of a model that scores decision variants
+ * itself. The model is built with config `compare: { a, b }` (the two
+ * variants of the one hook) and, at each evaluation, fires the transition
+ * cover `compare-<a|b>-<consumer>-<class>` and counts the coverage point
+ * `compare <A|B> <consumer>: <class>`.
+ */
+export interface CompareSpec {
+  /** decision points that can be compared: the ground truth they are scored against, and a note on how the run is driven */
+  hooks: Record<string, { truth: string; note?: string }>;
+  /** what is scored: one row per consumer */
+  consumers: readonly { id: string; title: string; truth: string }[];
+  /** score classes, agreement first */
+  classes: readonly string[];
+  /** (consumer, class) pairs that make compare exit 1 */
+  unsafe: readonly (readonly [string, string])[];
+  /** one line: what an evaluation is */
+  evaluations: string;
 }
 
 export interface CatalogRow {
@@ -27,6 +50,7 @@ export interface CatalogRow {
 
 const entries: ModelEntry[] = [
   thpEntry,
+  hgmEntry,
   {
     id: 'mutex',
     description: 'fixture: test-and-set lock over --procs processes (correct)',

@@ -6,6 +6,9 @@ import { UsageError } from '../model.js';
 import { packageRoot } from '../checker/parallel.js';
 import { fmtBytes, fmtInt } from '../report/progress.js';
 import { failUsage, intArg } from './common.js';
+import { checkWritable, writeFileOrUsage } from '../view/page.js';
+import { curvePlot } from '../view/plot.js';
+import { tryUsage } from './check.js';
 
 export function benchCommand(): Command {
   return new Command('bench')
@@ -17,9 +20,10 @@ export function benchCommand(): Command {
     .option('--no-ceiling', 'do not run N 1-worker runs at once (the speedup the machine allows N workers)')
     .option('--repeat <n>', 'runs per column, the median reported (default: 3, and 1 for the long configurations)', intArg(1, 100))
     .option('--curve <counts>', 'a scaling curve instead of the table: each configuration at each of these worker counts (e.g. 1,2,4,8,16; 1 is always run, as the baseline), no SPIN', countsArg)
+    .option('--plot <file.svg>', 'with --curve: also draw the speedups per worker count as an SVG chart')
     .option('--json', 'print one JSON object')
     .option('-q, --quiet', 'no progress on stderr (a line per run)')
-    .action(function (this: Command, o: { workers: number; quick?: boolean; only?: string; spin: boolean; ceiling: boolean; repeat?: number; curve?: number[]; json?: boolean; quiet?: boolean }) {
+    .action(function (this: Command, o: { workers: number; quick?: boolean; only?: string; spin: boolean; ceiling: boolean; repeat?: number; curve?: number[]; plot?: string; json?: boolean; quiet?: boolean }) {
       // a filter that selects nothing would print an empty table and pass
       if (selectConfigs(Boolean(o.quick), o.only).length === 0)
         failUsage(new UsageError(`--only '${o.only}' matches no configuration${o.quick ? ' left by --quick' : ''} (known: ${CONFIGS.map((c) => c.name).join('; ')})`));
@@ -27,6 +31,8 @@ export function benchCommand(): Command {
         const l = o.quiet ? null : runLine(e);
         if (l !== null) process.stderr.write(l + '\n');
       };
+      if (o.plot !== undefined && !o.curve) failUsage(new UsageError('--plot draws a scaling curve: it needs --curve'));
+      if (o.plot !== undefined) tryUsage(() => checkWritable(o.plot!, 'plot'));
       if (o.curve) {
         // the curve names its own worker counts: a --workers beside it would be silently ignored
         if (this.getOptionValueSource('workers') === 'cli') failUsage(new UsageError('--curve names the worker counts: give it or --workers, not both'));
@@ -35,6 +41,7 @@ export function benchCommand(): Command {
         if (!o.json) process.stdout.write(contextLine(context, counts) + '\n\n' + curveHeader());
         const res = curve({ root: packageRoot(), counts, quick: Boolean(o.quick), only: o.only, ceiling: o.ceiling, repeat: o.repeat, onRow: (r) => void (o.json || process.stdout.write(curveLines(r))), onRun: progress }, context);
         if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+        if (o.plot !== undefined) tryUsage(() => writeFileOrUsage(o.plot!, curvePlot(res), 'plot'));
         return;
       }
       const context = benchContext(packageRoot(), o.spin);

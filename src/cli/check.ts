@@ -11,7 +11,8 @@ import { checkpointKey } from '../checker/checkpoint.js';
 import { DEFAULT_CHECKPOINT_EVERY, interruptedExit, makeCheckpointer } from './checkpointing.js';
 import { collectPairs, EXIT_NOT_EXHAUSTIVE, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, listArg, numArg, sizeArg, wholeArg, workersArg } from './common.js';
 import { saveTraceFile } from '../report/tracefile.js';
-import { checkWritable } from '../report/write.js';
+import { checkWritable, writeResultFile } from '../report/write.js';
+import { reportPage } from '../view/report.js';
 import { jsonHeader } from '../version.js';
 import { io } from './io.js';
 
@@ -87,6 +88,7 @@ export function checkCommand(): Command {
     .option('--json', 'print one JSON object on stdout (same as --format json)')
     .addOption(new Option('--format <f>', 'output format').choices(['text', 'json', 'dot']).default('text'))
     .option('--trace <file>', 'save the first counterexample as JSON (replay it with `mmcheck replay`)')
+    .option('--html <file>', 'write the counterexamples (and covers\' witnesses) as one self-contained HTML page to step through')
     .option('--require-exhaustive', 'exit 3 if a bound (--depth, --max-states, --timeout, --memory) cut the search and no property was violated')
     .option('--checkpoint <file>', 'bfs: save the run to FILE periodically and on SIGINT/SIGTERM (then exit 130/143)')
     .option('--checkpoint-every <s>', 'seconds between checkpoints (written at the next level boundary)', numArg(0), DEFAULT_CHECKPOINT_EVERY)
@@ -119,6 +121,7 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
   if (o.checkpoint && o.memory !== undefined) failUsage(new UsageError('--checkpoint and --memory cannot be combined: a run that may switch to bitstate is not checkpointed'));
   if (o.checkpoint && o.strategy !== 'bfs') failUsage(new UsageError(`--checkpoint needs --strategy bfs (got ${o.strategy})`));
   if (o.trace) checkWritable(o.trace, 'trace file');
+  if (o.html) checkWritable(o.html, 'HTML file');
   const searchOpts = {
     strategy: o.strategy as Strategy,
     maxDepth: o.depth as number | undefined,
@@ -173,12 +176,22 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
   const report = makeReport(model, config, result);
   emit(report, o.json ? 'json' : o.format);
   if (o.trace) saveTrace(report, o.trace);
+  if (o.html) writeResultFile(o.html, reportPage(model, report), 'HTML file');
   if (report.violated.length > 0) return EXIT_VIOLATION;
   if (o.requireExhaustive && !report.exhaustive) {
     io.err(`mmcheck: the search was not exhaustive (${report.cut ?? 'probabilistic: --memory switched it to bitstate'}), and --require-exhaustive was given\n`);
     return EXIT_NOT_EXHAUSTIVE;
   }
   return EXIT_OK;
+}
+
+/** Run f; a UsageError it throws is one line and exit 2. */
+export function tryUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    return failUsage(e);
+  }
 }
 
 /** search(), with a user's predicate failing mid-run (here or in a worker thread) as one line and exit 2. */

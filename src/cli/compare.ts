@@ -13,9 +13,14 @@ import { makeReport, type Report } from '../report/report.js';
 import { renderTrace } from '../report/text.js';
 import { fmtInt, stderrProgress } from '../report/progress.js';
 import { addModelOptions, addSearchBounds, buildModel, modelConfig, searchOrFail, type ModelOpts } from './check.js';
-import { createModel } from '../../models/registry.js';
 import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage } from './common.js';
 import { io } from './io.js';
+import { tryUsage } from './check.js';
+import { checkWritable, summaryLines, writeFileOrUsage } from '../view/page.js';
+import { comparePlot } from '../view/plot.js';
+import { comparePage } from '../view/report.js';
+import { runModelCompare } from './compare-model.js';
+import { createModel, modelEntry } from '../../models/registry.js';
 
 /** Decision points compare knows, with the world it explores by default. */
 const HOOKS: Record<string, { profile: string; era: string; truth: string }> = {
@@ -34,6 +39,8 @@ export function compareCommand(): Command {
   addSearchBounds(addModelOptions(cmd).option('--vs <hook=variant>', 'the other side: a built-in variant or a predicate file, e.g. kvm_huge=TCM_hugh', collectPairs))
     .option('--json', 'print one JSON object on stdout')
     .addOption(new Option('--format <f>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--plot <file.svg>', 'draw each side\'s agree / false positive / false negative counts as an SVG chart')
+    .option('--html <file>', 'write the chart and the shortest example of each class a side got wrong as one HTML page')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (o) => {
       io.code = await runCompare(o);
@@ -49,6 +56,14 @@ interface Side {
 }
 
 async function runCompare(o: ModelOpts & Record<string, any>): Promise<number> {
+  // a model that scores its own decision points (registry entry `compare`) takes the generic path
+  let spec;
+  try {
+    spec = modelEntry(o.model).compare;
+  } catch (e) {
+    return failUsage(e);
+  }
+  if (spec) return runModelCompare(o, spec);
   const vs = (o.vs ?? {}) as Record<string, string>;
   const hooks = Object.keys(vs);
   if (hooks.length !== 1) failUsage(new UsageError('compare needs one --vs <hook>=<variant or file>, e.g. --vs kvm_huge=TCM_hugh'));
@@ -88,6 +103,7 @@ async function runCompare(o: ModelOpts & Record<string, any>): Promise<number> {
           `: name side A with --set ${hook}=<variant> or --predicate ${hook}=FILE`,
       ),
     );
+  for (const [f, what] of [[o.plot, 'plot'], [o.html, 'HTML file']] as const) if (f !== undefined) tryUsage(() => checkWritable(f, what));
   const { model, config } = buildModel({ ...opts, compare: { a: aName, b } } as ModelOpts);
   const progress = stderrProgress(Boolean(o.quiet));
   const result = await searchOrFail(model, {
@@ -112,6 +128,18 @@ async function runCompare(o: ModelOpts & Record<string, any>): Promise<number> {
     examples: Object.fromEntries(CLASSES.map(([cls]) => [cls, report.properties.find((p) => p.name === `compare-${label}-${cls}`)?.trace ?? null])),
   }));
   const unsafe = sides.some((s) => s.counts['false-positive']! > 0);
+  if (o.plot !== undefined || o.html !== undefined) {
+    const chart = comparePlot(hook, sides.map((s) => ({ label: s.label.toUpperCase(), variant: s.variant, counts: s.counts })));
+    if (o.plot !== undefined) tryUsage(() => writeFileOrUsage(o.plot, chart, 'plot'));
+    if (o.html !== undefined) {
+      const examples = sides.flatMap((s) =>
+        CLASSES.filter(([cls]) => cls !== 'agree' && s.examples[cls]).map(([cls, title]) => ({ title: `${s.label.toUpperCase()} (${s.variant}): ${title}`, trace: s.examples[cls]! })),
+      );
+      const title = `mmcheck compare ${hook}: A = ${sides[0]!.variant}, B = ${sides[1]!.variant}${unsafe ? ' (UNSAFE)' : ''}`;
+      const page = comparePage(model, title, [...summaryLines(report.model, report.config), `ground truth: ${known!.truth}`], chart, examples);
+      tryUsage(() => writeFileOrUsage(o.html, page, 'HTML file'));
+    }
+  }
   const others = report.properties.filter((p) => !p.name.startsWith('compare-'));
   if (o.json || o.format === 'json') {
     const out = {

@@ -19,7 +19,8 @@ import { createModel } from '../../models/registry.js';
 import { createScenarioModel } from '../scenario/program.js';
 import { DEFAULT_CHECKPOINT_EVERY, interruptedExit, stopRequested } from './checkpointing.js';
 import { EXIT_NOT_EXHAUSTIVE, EXIT_OK, EXIT_VIOLATION, failUsage } from './common.js';
-import { loadScenario } from './run.js';
+import { loadScenario, writeHtmlDir } from './run.js';
+import type { FailurePage } from '../view/report.js';
 import { io } from './io.js';
 import { printable } from '../report/printable.js';
 
@@ -35,8 +36,8 @@ export interface MatrixCliOptions {
   checkpointEvery?: number;
   resume?: boolean;
   dryRun?: boolean;
+  htmlDir?: string;
 }
-
 
 export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<number> {
   let m;
@@ -71,6 +72,7 @@ export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<
   // with checkpoints, SIGINT/SIGTERM checkpoint and stop the run instead of killing it
   if (checkpointDir) stopRequested();
   const progress = stderrProgress(Boolean(o.quiet));
+  const pages: FailurePage[] = [];
   let outcome;
   try {
     outcome = await runMatrix(m, {
@@ -84,6 +86,9 @@ export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<
       onProgress: progress.onProgress,
       progressEveryMs: progress.everyMs,
       progressDone: progress.done,
+      ...(o.htmlDir
+        ? { onFailureTrace: (c, check, trace) => void pages.push({ name: `${c.id}.${check}`, title: `mmcheck run --matrix: cell ${c.id}, ${check} FAILED`, subtitle: [], trace }) }
+        : {}),
     });
   } catch (e) {
     return failUsage(e);
@@ -98,6 +103,11 @@ export async function runMatrixFile(file: string, o: MatrixCliOptions): Promise<
   const junit = renderMatrixJUnit(r);
   for (const [f, what] of outputs) writeResultFile(f, what === 'JSON report' ? json : junit, what);
   io.out(o.json ? json : o.tap ? renderTap(matrixTap(r)) : renderMatrixTable(r));
+  if (o.htmlDir) {
+    // each page says what its cell's failures were; cells finished before an interruption kept no trace
+    for (const p of pages) p.subtitle = r.cells.find((c) => p.name.startsWith(`${c.id}.`))?.failures ?? [];
+    writeHtmlDir(o.htmlDir, pages, Boolean(o.quiet));
+  }
   // a missed expectation is a regression (1); a cell whose only failure is a cut it was not allowed is 3
   if (r.cells.some((c) => c.failures.length > (c.cutRequired ? 1 : 0))) return EXIT_VIOLATION;
   return r.cells.some((c) => c.cutRequired) ? EXIT_NOT_EXHAUSTIVE : EXIT_OK;

@@ -12,6 +12,7 @@ import { Command, CommanderError, type Option } from 'commander';
 import { benchCommand } from './bench.js';
 import { checkCommand } from './check.js';
 import { compareCommand } from './compare.js';
+import { exploreCommand } from './explore.js';
 import { listCommand } from './list.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
@@ -49,7 +50,7 @@ function buildProgram(): Command {
     .option('--debug', 'an internal error prints its stack on stderr too')
     .configureOutput(output)
     .exitOverride();
-  for (const cmd of [checkCommand(), compareCommand(), runCommand(), replayCommand(), listCommand(), benchCommand()]) {
+  for (const cmd of [checkCommand(), compareCommand(), runCommand(), replayCommand(), exploreCommand(), listCommand(), benchCommand()]) {
     cmd.exitOverride();
     cmd.configureOutput(output);
     forbidRepeats(cmd);

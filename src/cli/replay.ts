@@ -13,6 +13,8 @@ import { fileSha256, restrictPredicateFiles } from '../predicate/sandbox.js';
 import { createModel } from '../../models/registry.js';
 import { collectPairs, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, failUsage } from './common.js';
 import { CliExit, io } from './io.js';
+import { checkWritable, writeResultFile } from '../report/write.js';
+import { replayPage } from '../view/report.js';
 
 export function replayCommand(): Command {
   return new Command('replay')
@@ -20,7 +22,8 @@ export function replayCommand(): Command {
     .argument('<trace.json>', 'trace file')
     .option('--predicate <hook=file>', 'the predicate file the trace was made with (its sha256 must match the trace\'s)', collectPairs)
     .option('--json', 'print the replayed trace as JSON')
-    .action((file: string, o: { json?: boolean; predicate?: Record<string, string> }) => {
+    .option('--html <file>', 'write the replayed trace as a self-contained HTML page to step through')
+    .action((file: string, o: { json?: boolean; html?: string; predicate?: Record<string, string> }) => {
       io.code = runReplay(file, o);
     });
 }
@@ -56,12 +59,13 @@ function predicateConfig(t: TraceFile, given: Record<string, string>): Record<st
   return config;
 }
 
-function runReplay(file: string, o: { json?: boolean; predicate?: Record<string, string> }): number {
+function runReplay(file: string, o: { json?: boolean; html?: string; predicate?: Record<string, string> }): number {
   let t: TraceFile;
   let model: Model;
   let config: Record<string, unknown>;
   try {
     t = loadTraceFile(file);
+    if (o.html) checkWritable(o.html, 'HTML file');
     config = predicateConfig(t, o.predicate ?? {});
     model = createModel(t.model, config);
   } catch (e) {
@@ -83,6 +87,7 @@ function runReplay(file: string, o: { json?: boolean; predicate?: Record<string,
       if (!verdict.ok) lines.splice(lines.length - 1, 1, `  => does not reproduce: ${verdict.why}`);
       io.out(lines.join('\n') + '\n');
     }
+    if (o.html) writeResultFile(o.html, replayPage(model, fresh, file, verdict), 'HTML file');
     if (!verdict.ok) return failed(verdict.why);
     io.err(`mmcheck: replay of ${file} reproduces ${t.property} in ${t.steps.length} steps\n`);
     return EXIT_OK;

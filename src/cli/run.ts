@@ -21,6 +21,8 @@ import { runMatrixFile, type MatrixCliOptions } from './matrix.js';
 import { CliExit, io } from './io.js';
 import { printable } from '../report/printable.js';
 import { checkWritable, writeResultFile } from '../report/write.js';
+import { tryUsage } from './check.js';
+import { writeFailurePages, type FailurePage } from '../view/report.js';
 
 export const registrySource: ModelSource = { entry: modelEntry, create: createModel };
 
@@ -34,6 +36,7 @@ export function runCommand(): Command {
     .option('--junit <file>', 'write JUnit XML (one testsuite per file, one testcase per era and check)')
     .option('--json', 'print one JSON object on stdout instead of the table')
     .option('--tap', 'print TAP version 13 (as kselftest does) on stdout instead of the table')
+    .option('--html-dir <dir>', 'write a self-contained HTML page per failed expectation (per cell with --matrix) showing its trace')
     .option('--workers <n>', 'worker threads for each bfs (a number or auto)', workersArg, 1)
     .option('-q, --quiet', 'no progress on stderr')
     .option('--matrix <file>', 'run a matrix file: model checks (eras x bounds) and scenario globs, one report for all')
@@ -67,7 +70,10 @@ export function loadScenario(file: string): CompiledScenario {
   return compileScenario(parseScenario(file, text), registrySource);
 }
 
-async function runFiles(files: string[], o: { junit?: string; json?: boolean; tap?: boolean; workers: number; quiet?: boolean; dryRun?: boolean }): Promise<number> {
+async function runFiles(
+  files: string[],
+  o: { junit?: string; json?: boolean; tap?: boolean; workers: number; quiet?: boolean; dryRun?: boolean; htmlDir?: string },
+): Promise<number> {
   // all files are checked for errors before anything runs
   const compiled: CompiledScenario[] = [];
   for (const f of files) {
@@ -100,7 +106,26 @@ async function runFiles(files: string[], o: { junit?: string; json?: boolean; ta
   else if (o.tap) io.out(renderTap(toTap(results)));
   else io.out(renderTable(compiled, results));
   if (o.junit) writeResultFile(o.junit, renderJUnit(toJUnit(compiled, results)), 'JUnit file');
+  if (o.htmlDir) writeHtmlDir(o.htmlDir, failurePages(failed), Boolean(o.quiet));
   return failed.length > 0 ? EXIT_VIOLATION : EXIT_OK;
+}
+
+/** The pages of failed expectations that have a trace, named file.era.check. */
+export function failurePages(failed: CheckOutcome[]): FailurePage[] {
+  return failed
+    .filter((r) => r.trace)
+    .map((r) => ({
+      name: `${r.file.replace(/^.*[/\\]/, '').replace(/\.litmus$/, '')}.${r.era}.${r.check}`,
+      title: `mmcheck run: ${r.file} [${r.era} ${checkLabel(r)}] FAILED`,
+      subtitle: [failureLine(r)],
+      trace: r.trace!,
+    }));
+}
+
+/** `--html-dir`: write the pages; say on stderr where they went. */
+export function writeHtmlDir(dir: string, pages: FailurePage[], quiet: boolean): void {
+  const files = tryUsage(() => writeFailurePages(dir, pages, createModel));
+  if (!quiet && files.length) io.err(`mmcheck: ${files.length} HTML page${files.length === 1 ? '' : 's'} of failures written to ${dir}\n`);
 }
 
 const checkLabel = (r: CheckOutcome) => (r.kind === 'condition' ? r.condition! : r.check);

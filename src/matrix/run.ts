@@ -93,6 +93,8 @@ export interface MatrixRunOptions {
   progressEveryMs?: number;
   /** clear a live progress line */
   progressDone?: () => void;
+  /** told each failed expectation's trace, as its cell ends (`run --html-dir`) */
+  onFailureTrace?: (cell: Cell, check: string, trace: Trace) => void;
 }
 
 export type MatrixOutcome =
@@ -162,6 +164,7 @@ async function runModelCell(c: ModelCell, k: number, o: MatrixRunOptions): Promi
       const pass = expected === 'any' || expected === p.status;
       if (!pass) failures.push(cellFailure(c, `property ${p.name}: expected ${expected}, observed ${p.status}${r.exhaustive ? '' : ` (bounded: ${r.cut})`}`));
       const out: PropertyOutcome = { name: p.name, kind: p.kind, status: p.status, expected, pass };
+      if (!pass && p.trace) o.onFailureTrace?.(c, p.name, p.trace);
       const t = traceOf(p.trace);
       if (t) out.trace = t;
       return out;
@@ -211,6 +214,7 @@ async function runScenarioCell(c: ScenarioCell, o: MatrixRunOptions): Promise<Ce
     properties: outcomes.map((x) => {
       const out: PropertyOutcome = { name: x.kind === 'condition' ? 'condition' : x.check, kind: x.kind, status: x.observed, expected: x.expected, pass: x.pass };
       if (x.condition !== undefined) out.condition = x.condition;
+      if (!x.pass && x.trace) o.onFailureTrace?.(c, out.name, x.trace);
       const t = traceOf(x.trace);
       if (t) out.trace = t;
       return out;

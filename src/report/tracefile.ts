@@ -52,10 +52,15 @@ export function predicateDeps(config: unknown): TraceFileDep[] {
     }));
 }
 
+/** A trace file's object for `t`: the header, the trace, its files and the checksum. */
+export function traceFileObject(t: Trace): TraceFile {
+  const body = { ...jsonHeader(TRACE_SCHEMA), mmcheck: 'trace' as const, ...t, files: predicateDeps(t.config) };
+  return { ...body, checksum: traceChecksum(body) };
+}
+
 /** The JSON text of a trace file for `t`. */
 export function traceFileText(t: Trace): string {
-  const body = { ...jsonHeader(TRACE_SCHEMA), mmcheck: 'trace' as const, ...t, files: predicateDeps(t.config) };
-  return JSON.stringify({ ...body, checksum: traceChecksum(body) }, null, 2) + '\n';
+  return JSON.stringify(traceFileObject(t), null, 2) + '\n';
 }
 
 export function saveTraceFile(file: string, t: Trace): void {

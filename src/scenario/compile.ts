@@ -9,7 +9,7 @@
 import { dirname, resolve } from 'node:path';
 import { UsageError, type Model } from '../model.js';
 import type { PropertyKind } from '../property.js';
-import { CONDITION, ScenarioError, type Cond, type Loc, type ResultLine, type Scenario, type Verdict } from './parse.js';
+import { CONDITION, ScenarioError, type Cond, type Decl, type Loc, type ResultLine, type Scenario, type Variant, type Verdict } from './parse.js';
 import { actionsByName, MM_PREFIX, resolveStatement, type CondSpec, type ModelFactory, type ProgramSpec } from './program.js';
 
 /** What compile needs of the model registry. */
@@ -34,8 +34,13 @@ export interface CheckPlan {
 }
 
 export interface EraPlan {
-  /** `-` for a model without eras */
+  /**
+   * The run's label: the era (`-` for a model without eras), or with variant lines the variant,
+   * as `era/variant` when the file has both.
+   */
   era: string;
+  /** the variant this run applies (files with variant lines) */
+  variant?: string;
   program: ProgramSpec;
   checks: CheckPlan[];
 }
@@ -64,9 +69,14 @@ export const RETRY_POINTS: Record<string, string[]> = {
     'page_trans_huge_mapcount: read the subpages',
     'page_trans_huge_mapcount: read PageDoubleMap',
   ],
+  // guard_steps=two: a guarded operation's statement runs again to add after its check
+  'hugetlb-hgm': ['guard: check passed, the add is a later step'],
 };
 /** Retry points only some configurations of the model have. */
-const OPTIONAL_RETRY = new Set(RETRY_POINTS.thp!.slice(1));
+const OPTIONAL_RETRY = new Set([...RETRY_POINTS.thp!.slice(1), ...RETRY_POINTS['hugetlb-hgm']!]);
+
+/** Per model, decisions a scenario fixes (and may not set): thp's ranges, so that every range statement has its step. */
+const SCENARIO_SET: Record<string, Record<string, string>> = { thp: { ranges: 'all' } };
 
 /** config keys the scenario sets itself */
 const RESERVED: Record<string, string> = {
@@ -108,30 +118,37 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
   // writable entry (a no-op for its state), which would block the scenario's process there.
   if (knownOps?.includes('read') && entry.keys.includes('ops') && !ops.includes('read')) ops.push('read');
 
-  // the inner config: null-prototype objects, so `set.__proto__` or `constructor` is a key like any other
-  const base: Record<string, unknown> = Object.create(null);
-  for (const d of s.init) {
-    if (d.key === 'model') continue;
-    const [head, ...rest] = d.key.split('.');
-    if (Object.hasOwn(RESERVED, head!)) fail(d.loc, `'${head}' cannot be set in a scenario: ${RESERVED[head!]}`);
-    if (!entry.keys.includes(head!))
-      fail(d.loc, `model ${modelId} has no option '${head}' (options: ${['model', ...entry.keys.filter((k) => !Object.hasOwn(RESERVED, k))].join(', ')})`);
-    if (rest.length > 0) {
-      const sub = (base[head!] ??= Object.create(null)) as Record<string, string>;
-      // a predicate file is named relative to the scenario file
-      sub[rest.join('.')] = head === 'predicate' ? resolve(dirname(s.file), d.value) : d.value;
-    } else {
-      if (head === 'set' || head === 'bounds' || head === 'predicate') fail(d.loc, `'${head}' takes a point: ${head}.<name>=<value>`);
-      base[head!] = /^-?\d+$/.test(d.value) ? Number(d.value) : d.value;
+  // the inner config: the { } block, then a variant's declarations on top of it; null-prototype objects,
+  // so `set.__proto__` or `constructor` is a key like any other
+  const apply = (config: Record<string, unknown>, decls: Decl[]) => {
+    for (const d of decls) {
+      if (d.key === 'model') {
+        if (decls !== s.init) fail(d.loc, 'a variant cannot change the model');
+        continue;
+      }
+      const [head, ...rest] = d.key.split('.');
+      if (Object.hasOwn(RESERVED, head!)) fail(d.loc, `'${head}' cannot be set in a scenario: ${RESERVED[head!]}`);
+      if (!entry.keys.includes(head!))
+        fail(d.loc, `model ${modelId} has no option '${head}' (options: ${['model', ...entry.keys.filter((k) => !Object.hasOwn(RESERVED, k))].join(', ')})`);
+      if (rest.length > 0) {
+        const sub = (config[head!] = Object.assign(Object.create(null), config[head!] as object | undefined)) as Record<string, string>;
+        // a predicate file is named relative to the scenario file
+        sub[rest.join('.')] = head === 'predicate' ? resolve(dirname(s.file), d.value) : d.value;
+      } else {
+        if (head === 'set' || head === 'bounds' || head === 'predicate') fail(d.loc, `'${head}' takes a point: ${head}.<name>=<value>`);
+        config[head!] = /^-?\d+$/.test(d.value) ? Number(d.value) : d.value;
+      }
     }
-  }
+  };
+  const base: Record<string, unknown> = Object.create(null);
+  apply(base, s.init);
   if (entry.keys.includes('procs') && base.procs === undefined) base.procs = s.actors.length;
   if (entry.keys.includes('ops')) base.ops = ops;
-  if (entry.keys.includes('set')) {
+  for (const [k, v] of Object.entries(SCENARIO_SET[modelId] ?? {})) {
     const set = (base.set ??= Object.create(null)) as Record<string, string>;
-    const given = s.init.find((d) => d.key === 'set.ranges');
-    if (given) fail(given.loc, 'scenarios fix set.ranges=all, so that every range statement has its step');
-    set.ranges = 'all';
+    const given = [...s.init, ...s.variants.flatMap((x) => x.decls)].find((d) => d.key === `set.${k}`);
+    if (given) fail(given.loc, `scenarios fix set.${k}=${v}, so that every range statement has its step`);
+    set[k] = v;
   }
 
   const actorIndex = new Map(s.actors.map((a, i) => [a.name, i]));
@@ -139,17 +156,22 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
   for (const a of s.actors) for (const st of a.stmts) if (st.op === 'fork' && st.arg) forked.add(st.arg);
 
   const eras = hasEras ? s.eras.map((e) => e.id) : ['-'];
-  const plans: EraPlan[] = eras.map((era) => {
+  type Run = { era: string; variant: Variant | null };
+  const runs = eras.flatMap((era): Run[] => (s.variants.length ? s.variants.map((v) => ({ era, variant: v })) : [{ era, variant: null }]));
+  const plans: EraPlan[] = runs.map(({ era, variant }) => {
     const config: Record<string, unknown> = hasEras ? { ...base, era } : { ...base };
+    if (variant) apply(config, variant.decls);
     let inner: Model;
     try {
       inner = models.create(modelId, config);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      const culprit = s.init.find((d) => e.message.includes(`'${d.value}'`) || e.message.includes(`'${d.key.split('.').pop()}'`));
-      return fail(culprit?.loc ?? s.initLoc ?? s.nameLoc, `model ${modelId}${hasEras ? ` (era ${era})` : ''}: ${e.message}`);
+      const decls = [...(variant?.decls ?? []), ...s.init];
+      const culprit = decls.find((d) => e.message.includes(`'${d.value}'`) || e.message.includes(`'${d.key.split('.').pop()}'`));
+      const what = [hasEras ? `era ${era}` : '', variant ? `variant ${variant.name}` : ''].filter(Boolean).join(', ');
+      return fail(culprit?.loc ?? variant?.loc ?? s.initLoc ?? s.nameLoc, `model ${modelId}${what ? ` (${what})` : ''}: ${e.message}`);
     }
-    const where = hasEras ? ` in era ${era}` : '';
+    const where = (hasEras ? ` in era ${era}` : '') + (variant ? ` in variant ${variant.name}` : '');
     const byName = actionsByName(inner);
 
     // processes: the first starts on its own; with fork in the model, every other one starts by fork
@@ -225,7 +247,7 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
     // expectations
     const checks: CheckPlan[] = [];
     const plan = (name: string, kind: CheckKind, loc: Loc, propertyKind?: PropertyKind) => {
-      const r = expectation(s, name, era, hasEras, loc);
+      const r = expectation(s, name, era, variant?.name ?? null, hasEras, loc);
       checks.push({ name, kind, ...(propertyKind ? { propertyKind } : {}), expected: normalise(s.file, r, name, kind, propertyKind), resultLine: r.loc.line });
     };
     for (const c of s.checks) {
@@ -233,23 +255,30 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
       plan(c.name, p.kind === 'sometimes' ? 'cover' : 'property', c.loc, p.kind);
     }
     if (s.condition) plan(CONDITION, 'condition', s.condition.loc);
-    return { era, program, checks };
+    const label = variant ? (hasEras ? `${era}/${variant.name}` : variant.name) : era;
+    return { era: label, ...(variant ? { variant: variant.name } : {}), program, checks };
   });
   return { file: s.file, name: s.name, scenario: s, model: modelId, eras: plans };
 }
 
-/** The most specific Result line for (check, era): property and era > property > era > neither. */
-function expectation(s: Scenario, name: string, era: string, hasEras: boolean, loc: Loc): ResultLine {
-  const rank = (r: ResultLine) => (r.property ? 2 : 0) + (r.eras ? 1 : 0);
-  const hits = s.results.filter((r) => (!r.property || r.property.name === name) && (!r.eras || r.eras.some((e) => e.id === era)));
+/** The most specific Result line for (check, era, variant): property > variant > era > none of them, in that order of weight. */
+function expectation(s: Scenario, name: string, era: string, variant: string | null, hasEras: boolean, loc: Loc): ResultLine {
+  const rank = (r: ResultLine) => (r.property ? 4 : 0) + (r.variants ? 2 : 0) + (r.eras ? 1 : 0);
+  const hits = s.results.filter(
+    (r) => (!r.property || r.property.name === name) && (!r.eras || r.eras.some((e) => e.id === era)) && (!r.variants || r.variants.some((v) => v.id === variant)),
+  );
   const what = name === CONDITION ? 'the condition' : `property ${name}`;
+  const where = (hasEras ? ` in era ${era}` : '') + (variant ? ` in variant ${variant}` : '');
   if (hits.length === 0)
-    throw new ScenarioError(s.file, loc, `no Result line gives the expected result of ${what}${hasEras ? ` in era ${era}` : ''} (add e.g. \` * Result: Never${hasEras ? ` era=${era}` : ''}${name === CONDITION ? '' : ` property=${name}`}\`)`);
+    throw new ScenarioError(
+      s.file,
+      loc,
+      `no Result line gives the expected result of ${what}${where} (add e.g. \` * Result: Never${hasEras ? ` era=${era}` : ''}${variant ? ` variant=${variant}` : ''}${name === CONDITION ? '' : ` property=${name}`}\`)`,
+    );
   const best = Math.max(...hits.map(rank));
   const top = hits.filter((r) => rank(r) === best);
   const clash = top.find((r) => r.verdict !== top[0]!.verdict);
-  if (clash)
-    throw new ScenarioError(s.file, clash.loc, `Result lines ${top[0]!.loc.line} and ${clash.loc.line} disagree about ${what}${hasEras ? ` in era ${era}` : ''}`);
+  if (clash) throw new ScenarioError(s.file, clash.loc, `Result lines ${top[0]!.loc.line} and ${clash.loc.line} disagree about ${what}${where}`);
   return top[0]!;
 }
 

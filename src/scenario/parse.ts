@@ -7,12 +7,13 @@
  * Grammar (models/scenarios/README has the long version):
  *
  *   file     := 'MM' NAME header item*
- *   header   := '(*' ... '*)'            lines ` * Result: VERDICT [era=ID[,ID...]] [property=NAME]`,
+ *   header   := '(*' ... '*)'            lines ` * Result: VERDICT [era=ID[,ID...]] [variant=NAME[,NAME...]] [property=NAME]`,
  *                                        trailers `Link:`, `Fixes:`, `Source:`, and prose
- *   item     := init | actor | era | check | condition
+ *   item     := init | actor | era | variant | check | condition
  *   init     := '{' (KEY '=' VALUE ';')* '}'          at most one; KEY may be dotted (set.reuse, bounds.refs)
  *   actor    := NAME '{' (OP '(' [ARG] ')' ';')* '}'  ARG: INT, INT..INT, or NAME (fork(P1), split_huge_page(F0))
  *   era      := 'era' ID+                              on one line
+ *   variant  := 'variant' NAME (KEY '=' VALUE)+         on one line: a configuration on top of the { } block
  *   check    := 'check' NAME (','? NAME)*              on one line
  *   condition:= ('exists' | '~exists' | 'forall') '(' cond ')'
  *   cond     := conj ('\/' conj)* ; conj := unary ('/\' unary)* ;
@@ -61,6 +62,12 @@ export interface Stmt {
   text: string;
 }
 
+export interface Variant {
+  name: string;
+  loc: Loc;
+  decls: Decl[];
+}
+
 export interface Actor {
   name: string;
   loc: Loc;
@@ -74,6 +81,8 @@ export interface ResultLine {
   verdict: Verdict;
   /** null: every era the file runs */
   eras: { id: string; loc: Loc }[] | null;
+  /** null: every variant the file runs */
+  variants: { id: string; loc: Loc }[] | null;
   /** null: every check of the file; 'condition' names the exists/forall clause */
   property: { name: string; loc: Loc } | null;
   loc: Loc;
@@ -107,6 +116,8 @@ export interface Scenario {
   initLoc: Loc | null;
   actors: Actor[];
   eras: { id: string; loc: Loc }[];
+  /** named configurations, each run (per era) with its declarations on top of the { } block */
+  variants: Variant[];
   checks: { name: string; loc: Loc }[];
   condition: Condition | null;
   /** where the file ends (for errors about something missing) */
@@ -242,7 +253,7 @@ export function parseScenario(file: string, text: string): Scenario {
   // 3. items
   const out: Scenario = {
     file, name, nameLoc, description, results, trailers,
-    init: [], initLoc: null, actors: [], eras: [], checks: [], condition: null, endLoc: { line: 1, col: 1 },
+    init: [], initLoc: null, actors: [], eras: [], variants: [], checks: [], condition: null, endLoc: { line: 1, col: 1 },
   };
   for (;;) {
     sc.skip();
@@ -276,6 +287,13 @@ export function parseScenario(file: string, text: string): Scenario {
           if (prev) sc.fail(`era '${e.id}' is named twice (also at line ${prev.loc.line})`, e.loc);
           out.eras.push(e);
         }
+        continue;
+      }
+      if (word === 'variant') {
+        const v = parseVariant(sc);
+        const prev = out.variants.find((x) => x.name === v.name);
+        if (prev) sc.fail(`variant '${v.name}' is defined twice (also at line ${prev.loc.line})`, v.loc);
+        out.variants.push(v);
         continue;
       }
       if (word === 'check') {
@@ -369,28 +387,62 @@ function parseResult(sc: Scanner, from: number, end: number): ResultLine {
   if (!v) sc.fail(`a Result line needs a verdict: one of ${VERDICTS.join(', ')}`, loc);
   const verdict = VERDICTS.find((x) => x.toLowerCase() === v.text.toLowerCase());
   if (!verdict) sc.fail(`unknown verdict '${v.text}' (expected one of ${VERDICTS.join(', ')})`, v.at);
-  const r: ResultLine = { verdict, eras: null, property: null, loc };
+  const r: ResultLine = { verdict, eras: null, variants: null, property: null, loc };
   for (let w = word(); w; w = word()) {
     const eq = w.text.indexOf('=');
     const key = eq > 0 ? w.text.slice(0, eq) : w.text;
     const val = eq > 0 ? w.text.slice(eq + 1) : '';
     const valAt = w.at + eq + 1;
     if (eq <= 0 || val === '') sc.fail(`expected era=<id> or property=<name> in the Result line, found '${w.text}'`, w.at);
-    if (key === 'era') {
-      if (r.eras) sc.fail('era= is given twice in one Result line (list several as era=a,b)', w.at);
-      r.eras = [];
+    /** `a,b,c` of era= or variant=, each with its place */
+    const ids = (empty: string): { id: string; loc: Loc }[] => {
+      const out: { id: string; loc: Loc }[] = [];
       let at = valAt;
       for (const id of val.split(',')) {
-        if (id === '') sc.fail('empty era id in era=', at);
-        r.eras.push({ id, loc: sc.locAt(at) });
+        if (id === '') sc.fail(`${empty} in ${key}=`, at);
+        out.push({ id, loc: sc.locAt(at) });
         at += id.length + 1;
       }
+      return out;
+    };
+    if (key === 'era') {
+      if (r.eras) sc.fail('era= is given twice in one Result line (list several as era=a,b)', w.at);
+      r.eras = ids('empty era id');
+    } else if (key === 'variant') {
+      if (r.variants) sc.fail('variant= is given twice in one Result line (list several as variant=a,b)', w.at);
+      r.variants = ids('empty variant name');
     } else if (key === 'property') {
       if (r.property) sc.fail('property= is given twice in one Result line (write one line per property)', w.at);
       r.property = { name: val, loc: sc.locAt(valAt) };
     } else sc.fail(`unknown key '${key}' in the Result line (expected era= or property=)`, w.at);
   }
   return r;
+}
+
+/** `variant NAME key=value key=value` (the rest of the line). */
+function parseVariant(sc: Scanner): Variant {
+  sc.skipBlanks();
+  const loc = sc.loc;
+  const name = sc.take(isWordChar);
+  if (name === '') sc.fail(`expected the variant's name after 'variant', found ${sc.describeHere()}`);
+  const decls: Decl[] = [];
+  for (;;) {
+    sc.skipBlanks();
+    if (sc.eof() || sc.peek() === '\n' || sc.startsWith('(*')) break;
+    const at = sc.loc;
+    if (!isIdStart(sc.peek())) sc.fail(`expected key=value in variant ${name}, found ${sc.describeHere()}`);
+    const key = sc.take((c) => isIdChar(c) || c === '.');
+    if (key.endsWith('.') || key.includes('..')) sc.fail(`malformed key '${key}'`, at);
+    sc.expect('=', `'=' after '${key}' (variant ${name} is one line of key=value pairs)`);
+    const valueLoc = sc.loc;
+    const value = sc.take(isWordChar);
+    if (value === '') sc.fail(`expected a value for '${key}', found ${sc.describeHere()}`);
+    const prev = decls.find((d) => d.key === key);
+    if (prev) sc.fail(`'${key}' is set twice in variant ${name}`, at);
+    decls.push({ key, value, loc: at, valueLoc });
+  }
+  if (decls.length === 0) sc.fail(`variant ${name} sets nothing: give key=value pairs on its line, e.g. variant ${name} set.guard=fault`, loc);
+  return { name, loc, decls };
 }
 
 function parseInit(sc: Scanner): Decl[] {
@@ -421,7 +473,7 @@ function parseInit(sc: Scanner): Decl[] {
   }
 }
 
-const KEYWORDS = ['era', 'check', 'exists', 'forall', 'locations', 'filter', 'predicate'];
+const KEYWORDS = ['era', 'variant', 'check', 'exists', 'forall', 'locations', 'filter', 'predicate'];
 
 function parseBody(sc: Scanner, actor: string, opened: Loc): Stmt[] {
   sc.expect('{');
@@ -576,6 +628,10 @@ function validate(sc: Scanner, s: Scenario): void {
       for (const e of r.eras)
         if (!s.eras.some((x) => x.id === e.id))
           sc.fail(s.eras.length ? `era '${e.id}' is not run by this file (its era lines name ${s.eras.map((x) => x.id).join(', ')})` : `era '${e.id}': this file has no \`era\` lines`, e.loc);
+    if (r.variants)
+      for (const v of r.variants)
+        if (!s.variants.some((x) => x.name === v.id))
+          sc.fail(s.variants.length ? `variant '${v.id}' is not run by this file (its variant lines name ${s.variants.map((x) => x.name).join(', ')})` : `variant '${v.id}': this file has no \`variant\` lines`, v.loc);
     if (r.property) {
       const p = r.property.name;
       if (p === CONDITION) {

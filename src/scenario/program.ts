@@ -321,7 +321,8 @@ export function createScenarioModel(spec: ProgramSpec, createInner: ModelFactory
       if (!inner.apply(view(src), act.inner, dstView!, stepCtx)) return false;
       dst.set(src.subarray(I), I);
       if (!again) dst[at] = act.pc + 1;
-      if (act.child >= 0) {
+      // the child starts at the fork's first run (a fork whose statement runs again keeps the slot it got)
+      if (act.child >= 0 && src[PC + act.child * stride + 1] === NOT_STARTED) {
         let used = 0;
         for (let i = 0; i < A; i++) if (src[PC + i * stride + 1] !== NOT_STARTED) used++;
         dst[PC + act.child * stride + 1] = used + 1;

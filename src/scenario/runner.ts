@@ -30,7 +30,10 @@ export interface CheckOutcome {
   file: string;
   /** the scenario's MM name */
   name: string;
+  /** the run: the era, or with variant lines `era/variant` (the variant alone for a model without eras) */
   era: string;
+  /** the variant of this run, when the file has variant lines */
+  variant?: string;
   /** a property name, or `condition` */
   check: string;
   kind: 'property' | 'cover' | 'condition';
@@ -69,6 +72,13 @@ export function showsBug(kind: CheckOutcome['kind'], observed: string, condition
   if (kind === 'property') return observed === 'violated';
   if (kind === 'condition') return condition?.startsWith('forall') ? observed !== 'Always' : observed !== 'Never' && observed !== 'blocked';
   return false;
+}
+
+/** `era v4.6`, `variant fault`, or `era v4.6, variant fault` */
+function runName(plan: EraPlan): string {
+  if (!plan.variant) return `era ${plan.era}`;
+  const era = plan.era.slice(0, plan.era.length - plan.variant.length - 1);
+  return era ? `era ${era}, variant ${plan.variant}` : `variant ${plan.variant}`;
 }
 
 export async function runScenario(c: CompiledScenario, opts: RunOptions): Promise<CheckOutcome[]> {
@@ -144,6 +154,7 @@ async function runEra(c: CompiledScenario, plan: EraPlan, opts: RunOptions): Pro
       file: c.file,
       name: c.name,
       era: plan.era,
+      ...(plan.variant ? { variant: plan.variant } : {}),
       check: k.name,
       kind: k.kind,
       ...(k.kind === 'condition' ? { condition: c.scenario.condition!.text } : {}),
@@ -154,7 +165,7 @@ async function runEra(c: CompiledScenario, plan: EraPlan, opts: RunOptions): Pro
     };
     if (!pass) {
       o.message =
-        `era ${plan.era}, ${what}: expected ${k.expected}, observed ${observed}` +
+        `${runName(plan)}, ${what}: expected ${k.expected}, observed ${observed}` +
         (observed === 'blocked' ? `: ${stuck}` : '') +
         (!r.exhaustive ? ` (search not exhaustive: ${r.cut})` : '') +
         ` (Result line ${k.resultLine})`;

@@ -18,12 +18,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const deps = { createModel, loadScenario };
 
 describe('matrix files', () => {
-  it('docs/nightly.json: 8 eras x 2 bounds of thp, KVM over shmem (4 eras) and anon (3), the split race (3), then a cell per scenario file x era', () => {
+  it('docs/nightly.json: 8 eras x 2 bounds of thp, KVM over shmem (4 eras) and anon (3), the split race (3), the hugetlb-hgm guards and policies (31), then a cell per scenario file x era', () => {
     const m = parseMatrix(join(REPO_ROOT, 'docs/nightly.json'), deps);
     expect(m.name).toBe('nightly');
     expect(m.checkpointEvery).toBe(60);
     const model = m.cells.filter((c): c is ModelCell => c.kind === 'model');
-    expect(model).toHaveLength(26);
+    expect(model).toHaveLength(26 + 31);
     expect(model[16]!.id).toBe('kvm-shmem/v4.8/profile=shmem,procs=2,subpages=4');
     expect(model[16]!.expect['ept-huge-reachable']).toBe('unreached');
     expect(model[20]!.expect['ept-coherence']).toBe('violated');
@@ -34,6 +34,11 @@ describe('matrix files', () => {
     expect(model[4]!.expect['rmap-integrity']).toBe('holds');
     expect(model[0]!.expect['thp-shared']).toBe('any');
     expect(model[0]!.search).toEqual({ timeoutSec: 1800 });
+    // hugetlb-hgm: the thread's guards let the count wrap; the check on every path (guard=all) does not
+    expect(model[26]!.id).toBe('hgm-overflow/set.mapcount_policy=A,set.guard=none');
+    expect(model[28]!.expect['refcount-no-overflow']).toBe('violated');
+    const allA = model.find((c) => c.id === 'hgm-policy-A/set.mapcount_policy=A,set.guard=all')!;
+    expect([allA.expect['refcount-no-overflow'], allA.expect['smaps-shared-false-positive'], allA.expect['mpol-move-false-positive'], allA.requireExhaustive]).toEqual(['holds', 'reached', 'unreached', true]);
     const scen = m.cells.filter((c) => c.kind === 'scenario');
     expect(scen.length).toBeGreaterThanOrEqual(30);
     expect(scen.map((c) => c.id)).toContain('scenario/models/scenarios/fork-munmap-halves+wpreuse.litmus/andrea-v1');
