@@ -31,7 +31,7 @@ export async function runModelCompare(o: ModelOpts & Record<string, any>, spec: 
   const known = Object.keys(spec.hooks);
   if (hooks.length !== 1) failUsage(new UsageError(`compare needs one --vs <point>=<variant>, e.g. --vs ${known[0]}=<variant> (model ${o.model})`));
   const hook = hooks[0]!;
-  if (!spec.hooks[hook]) failUsage(new UsageError(`model ${o.model} compares the decision points ${known.join(', ')}, not '${hook}'`));
+  if (!Object.hasOwn(spec.hooks, hook)) failUsage(new UsageError(`model ${o.model} compares the decision points ${known.join(', ')}, not '${hook}'`));
   const set = { ...(o.set ?? {}) } as Record<string, string>;
   const b = vs[hook]!;
   // side A: --set <hook>=..., else the configuration's own variant

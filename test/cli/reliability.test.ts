@@ -109,6 +109,8 @@ describe('keys named like Object.prototype members are keys like any other', () 
     [['check', '--profile', 'constructor'], /^mmcheck: unknown profile 'constructor' \(known: full, shmem, thp-core\)$/],
     [['compare', '--vs', 'constructor=x'], /^mmcheck: compare knows the decision points kvm_huge, not 'constructor'$/],
     [['compare', '--set', 'kvm_huge=TC', '--vs', 'kvm_huge=constructor'], /^mmcheck: unknown kvm_huge predicate 'constructor' \(built-in: /],
+    [['check', '--model', 'hugetlb-hgm', '--ops', 'constructor'], /^mmcheck: unknown operation 'constructor' in --ops for the hugetlb-hgm model \(known: /],
+    [['compare', '--model', 'hugetlb-hgm', '--vs', 'constructor=x'], /^mmcheck: model hugetlb-hgm compares the decision points \S+, not 'constructor'$/],
   ])('%j', async (args, line) => {
     expect(usageErrorLine(await mmcheckIn(...args))).toMatch(line);
   });
