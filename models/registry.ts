@@ -110,5 +110,5 @@ export function createModel(id: string, config: Record<string, unknown> = {}): M
 
 function optionHint(k: string): string {
   const flags: Record<string, string> = { era: '--era', procs: '--procs', subpages: '--subpages', ops: '--ops', set: '--set', predicate: '--predicate', profile: '--profile', bounds: '--bound' };
-  return flags[k] ? ` (${flags[k]} does not apply to it)` : '';
+  return Object.hasOwn(flags, k) ? ` (${flags[k]} does not apply to it)` : '';
 }

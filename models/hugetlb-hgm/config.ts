@@ -118,7 +118,7 @@ export function parseConfig(raw: Record<string, unknown>): HgmConfig {
   if (!Array.isArray(opsList) || opsList.length === 0) throw new UsageError('--ops needs at least one operation');
   const ops = new Set<string>();
   for (const o of opsList) {
-    if (!(o in OPS)) throw new UsageError(`unknown operation '${o}' in --ops for the hugetlb-hgm model (known: ${Object.keys(OPS).join(', ')})`);
+    if (!Object.hasOwn(OPS, o)) throw new UsageError(`unknown operation '${o}' in --ops for the hugetlb-hgm model (known: ${Object.keys(OPS).join(', ')})`);
     ops.add(o);
   }
   if (ops.has('get_user_pages') && refs === 0) throw new UsageError('get_user_pages in --ops needs --bound refs=1 or more');

@@ -5,6 +5,7 @@
  */
 import { SYMMETRIES } from './symmetry.js';
 import { UsageError } from '../../src/model.js';
+import { brief } from '../../src/report/printable.js';
 import { applyOverrides, DEFAULT_ERA, findEra, type Flags } from './eras.js';
 
 /** Operations a user can enable with --ops (mmcheck list ops). */
@@ -99,10 +100,38 @@ export const PREDICATE_HOOKS = ['kvm_huge'];
 
 export const SHMEM_OPS = ['read', 'write', 'fork', 'munmap', 'madvise_dontneed', 'split_huge_pmd', 'kvm'];
 
+/**
+ * One rule for every count (--procs, --subpages, --bound ...), from the CLI, a matrix file or a scenario:
+ * a whole number, as a number or as a string of digits, within the model's range.
+ */
 function posInt(v: unknown, name: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return v;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got ${brief(v)}`);
+  return n;
+}
+
+const own = (o: object, k: string) => Object.hasOwn(o, k);
+
+/** A key -> string object (set, bounds, predicate), or one message naming the type it must have. */
+function stringMap(v: unknown, name: string, example: string): Record<string, string> {
+  if (v === undefined) return Object.create(null) as Record<string, string>;
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new UsageError(`${name} must be an object of ${example}, got ${brief(v)}`);
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'string') throw new UsageError(`${name}: the value of '${k}' must be a string, got ${brief(x)}`);
+    out[k] = x;
+  }
+  return out;
+}
+
+/** A list of names (ops, symmetry), or one message naming the type it must have. */
+function nameList(v: unknown, name: string, example: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw new UsageError(`${name} must be a list of names such as ${example}, got ${brief(v)}`);
+  return v as string[];
 }
 
 export function hasGup(ops: Set<string>): boolean {
@@ -116,10 +145,11 @@ export function hasPin(ops: Set<string>): boolean {
 export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   for (const k of Object.keys(raw)) if (!KEYS.includes(k)) throw new UsageError(`the thp model has no option '${k}'`);
   const profile = (raw.profile as string | undefined) ?? 'full';
-  if (!(profile in PROFILES)) throw new UsageError(`unknown profile '${profile}' (known: ${Object.keys(PROFILES).join(', ')})`);
-  const eraId = (raw.era as string | undefined) ?? DEFAULT_ERA;
+  if (typeof profile !== 'string' || !own(PROFILES, profile)) throw new UsageError(`unknown profile '${profile}' (known: ${Object.keys(PROFILES).join(', ')})`);
+  const eraId = raw.era ?? DEFAULT_ERA;
+  if (typeof eraId !== 'string') throw new UsageError(`era must be a name such as "v4.6", got ${brief(eraId)}`);
   const era = findEra(eraId);
-  const set = (raw.set as Record<string, string> | undefined) ?? {};
+  const set = stringMap(raw.set, 'set', 'decision point -> variant such as {"reuse": "R45"}');
   // thp_core.pml splits on PMD COW and moves the anon_vma on PMD reuse in every era
   const base = profile === 'thp-core' ? { ...era.flags, pmd_cow: 'split' as const, pmd_reuse_rmap: 'move' as const } : era.flags;
   const flags = applyOverrides(base, set);
@@ -128,21 +158,22 @@ export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   const core = profile === 'thp-core';
   const shmem = profile === 'shmem';
   if (shmem && flags.file_thp !== 'yes') throw new UsageError(`--profile shmem needs shmem THP, which era ${era.id} does not have (4.8+: use --era v4.8 or later, or --set file_thp=yes)`);
-  const opsList = (raw.ops as string[] | undefined) ?? (core ? SPIN_OPS : shmem ? SHMEM_OPS : DEFAULT_OPS);
-  if (!Array.isArray(opsList) || opsList.length === 0) throw new UsageError('--ops needs at least one operation');
+  const opsList = nameList(raw.ops, 'ops', '["write", "fork"]') ?? (core ? SPIN_OPS : shmem ? SHMEM_OPS : DEFAULT_OPS);
+  if (opsList.length === 0) throw new UsageError('--ops needs at least one operation');
   const ops = new Set<string>();
   for (const o of opsList) {
-    if (o in OP_STEPS) for (const st of OP_STEPS[o]!) ops.add(st);
-    else if (o in OPS || o in STEP_DOCS) ops.add(o);
+    if (own(OP_STEPS, o)) for (const st of OP_STEPS[o]!) ops.add(st);
+    else if (own(OPS, o) || own(STEP_DOCS, o)) ops.add(o);
     else throw new UsageError(`unknown operation '${o}' in --ops (known: ${[...Object.keys(OPS), ...Object.keys(STEP_DOCS)].join(', ')})`);
   }
-  const ranges = (set.ranges ?? 'halves') as RangeSet;
+  // an odd --subpages has no halves: its default ranges are single subpages and the whole THP
+  const ranges = (set.ranges ?? (subpages % 2 === 0 ? 'halves' : 'basic')) as RangeSet;
   if (!['basic', 'all', 'halves'].includes(ranges)) throw new UsageError(`unknown variant '${ranges}' for --set ranges (known: basic, all, halves)`);
-  if (ranges === 'halves' && subpages % 2 !== 0) throw new UsageError(`--set ranges=halves needs an even --subpages, got ${subpages}`);
-  const b = (raw.bounds as Record<string, string> | undefined) ?? {};
+  if (ranges === 'halves' && subpages % 2 !== 0)
+    throw new UsageError(`--set ranges=halves needs an even --subpages, got ${subpages} (use --set ranges=basic or ranges=all)`);
+  const b = stringMapOrNumbers(raw.bounds);
   for (const k of Object.keys(b)) if (!['thps', 'smalls', 'refs'].includes(k)) throw new UsageError(`unknown bound '${k}' (known: thps, smalls, refs)`);
-  const bound = (k: string, dflt: number, min: number, max: number) =>
-    b[k] === undefined ? dflt : posInt(/^\d+$/.test(b[k]!) ? Number(b[k]) : b[k], `--bound ${k}`, min, max);
+  const bound = (k: string, dflt: number, min: number, max: number) => (b[k] === undefined ? dflt : posInt(b[k], `--bound ${k}`, min, max));
   const thps = bound('thps', core ? 1 : 2, 1, 4);
   const smalls = bound('smalls', procs * subpages, 0, 32);
   const refs = bound('refs', 2, 0, 4);
@@ -154,14 +185,15 @@ export function parseConfig(raw: Record<string, unknown>): ThpConfig {
   const kvm = OP_STEPS.kvm!.some((o) => ops.has(o));
   if (core && kvm) throw new UsageError('--profile thp-core has no KVM: the SPIN reference model has none');
   const predicates = parsePredicates(raw.predicate);
-  for (const k of Object.keys(predicates)) if (k in set) throw new UsageError(`--set ${k} and --predicate ${k} both given: choose one`);
+  if (predicates.kvm_huge !== undefined && !kvm)
+    throw new UsageError(`--predicate kvm_huge=${predicates.kvm_huge} needs the KVM steps in --ops (add kvm): without them the predicate is never asked`);
+  for (const k of Object.keys(predicates)) if (own(set, k)) throw new UsageError(`--set ${k} and --predicate ${k} both given: choose one`);
   const stepwise = flags.split_steps === 'stepwise';
   if (stepwise && (core || shmem)) throw new UsageError(`--set split_steps=stepwise is for the anon world (not --profile ${profile}): it interleaves an anon PMD split with a PMD COW`);
   if (stepwise && !ops.has('split_huge_pmd')) throw new UsageError('--set split_steps=stepwise needs split_huge_pmd in --ops (the explicit split is the stepwise one)');
   // Reads make every store and load a step and need tokens; the shmem world has no private data to leak.
   const tokens = !core && !shmem && (ops.has('read') || ops.has('read_ref'));
-  const symmetry = (raw.symmetry as string[] | undefined) ?? [];
-  if (!Array.isArray(symmetry)) throw new UsageError('--symmetry needs a comma-separated list');
+  const symmetry = nameList(raw.symmetry, 'symmetry', '["smalls"]') ?? [];
   for (const y of symmetry) if (!(SYMMETRIES as readonly string[]).includes(y)) throw new UsageError(`unknown symmetry '${y}' for the thp model (known: ${SYMMETRIES.join(', ')})`);
   return {
     era: era.id, flags, profile: profile as ThpConfig['profile'], procs, subpages, ops, ranges,
@@ -178,10 +210,18 @@ function parseCompare(v: unknown, kvm: boolean): ThpConfig['compare'] {
   return { a: c.a, b: c.b };
 }
 
+/** bounds: strings (--bound k=n) or, in a matrix or scenario, numbers; posInt checks each. */
+function stringMapOrNumbers(v: unknown): Record<string, unknown> {
+  if (v === undefined) return Object.create(null) as Record<string, unknown>;
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new UsageError(`bounds must be an object of bound -> count such as {"smalls": 2}, got ${brief(v)}`);
+  return Object.assign(Object.create(null) as Record<string, unknown>, v);
+}
+
 function parsePredicates(v: unknown): Record<string, string> {
   if (v === undefined) return {};
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError('--predicate takes <hook>=<file>');
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const [k, f] of Object.entries(v as Record<string, unknown>)) {
     if (!PREDICATE_HOOKS.includes(k)) throw new UsageError(`unknown predicate hook '${k}' in --predicate (known: ${PREDICATE_HOOKS.join(', ')})`);
     if (typeof f !== 'string' || f === '') throw new UsageError(`--predicate ${k} needs a file`);

@@ -166,7 +166,8 @@ export function applyOverrides(flags: Flags, set: Record<string, string>): Flags
   const out: Flags = { ...flags };
   for (const [k, v] of Object.entries(set)) {
     if (k === 'ranges') continue; // a model bound, handled by the config
-    const d = DECISIONS[k as keyof Flags];
+    // an own key only: `constructor` or `__proto__` from a file or a flag is an unknown point, not Object's
+    const d = Object.hasOwn(DECISIONS, k) ? DECISIONS[k as keyof Flags] : undefined;
     if (!d) throw new UsageError(`unknown decision point '${k}' in --set (known: ${[...Object.keys(DECISIONS), 'ranges'].join(', ')})`);
     if (!d.variants.includes(v)) throw new UsageError(`unknown variant '${v}' for --set ${k} (known: ${d.variants.join(', ')})`);
     (out as unknown as Record<string, string>)[k] = v;

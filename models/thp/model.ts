@@ -110,6 +110,12 @@ const KERNEL: Record<Op, string> = {
   kvm_map: 'arch/x86/kvm/mmu/mmu.c direct_page_fault: mmu_lock, mmu_notifier_retry, transparent_hugepage_adjust, __direct_map',
 };
 
+function omitKey<T extends object>(o: T, k: keyof T): Partial<T> {
+  const out = { ...o };
+  delete out[k];
+  return out;
+}
+
 /** munmap/madvise/mprotect ranges as subpage masks. */
 export function rangeMasks(c: ThpConfig): number[] {
   const N = c.subpages;
@@ -448,7 +454,8 @@ export function createThpModel(c: ThpConfig): Model {
       thps: c.thps,
       smalls: c.smalls,
       refs: o.R,
-      flags: { ...c.flags },
+      // a --predicate file or compare decides kvm_huge, not the era's variant: the flags do not name one
+      flags: c.kvm && (c.compare || c.predicates.kvm_huge) ? omitKey(c.flags, 'kvm_huge') : { ...c.flags },
       ...(c.kvm ? { kvm_huge: c.compare ? `compare ${c.compare.a} vs ${c.compare.b} (the EPT follows the ground truth)` : (c.predicates.kvm_huge ?? c.flags.kvm_huge) } : {}),
       ...(c.symmetry.length > 0 ? { symmetry: c.symmetry } : {}),
     },

@@ -1,5 +1,4 @@
 /** `mmcheck check`: explore a model, check its properties, print the verdict and the shortest counterexamples. */
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError, type Model } from '../model.js';
@@ -10,9 +9,15 @@ import { fmtInt, stderrProgress } from '../report/progress.js';
 import { createModel } from '../../models/registry.js';
 import { checkpointKey } from '../checker/checkpoint.js';
 import { DEFAULT_CHECKPOINT_EVERY, interruptedExit, makeCheckpointer } from './checkpointing.js';
-import { checkWritable, writeFileOrUsage } from '../view/page.js';
+import { collectPairs, EXIT_NOT_EXHAUSTIVE, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, listArg, numArg, sizeArg, wholeArg, workersArg } from './common.js';
+import { saveTraceFile } from '../report/tracefile.js';
+import { checkWritable, writeResultFile } from '../report/write.js';
 import { reportPage } from '../view/report.js';
-import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage, intArg, listArg, numArg, sizeArg, workersArg } from './common.js';
+import { jsonHeader } from '../version.js';
+import { io } from './io.js';
+
+/** The schema of `check --json` (schemas/check-report.schema.json). */
+export const CHECK_SCHEMA = 'urn:mmcheck:check-report:1';
 
 export const DEFAULT_MODEL = 'thp';
 
@@ -52,8 +57,8 @@ export function addModelOptions(cmd: Command): Command {
   return cmd
     .option('--model <id>', 'model to explore', DEFAULT_MODEL)
     .option('--era <id>', 'kernel era preset (see `mmcheck list eras`)')
-    .option('--procs <n>', 'bound on processes (mms)', intArg(1, 64))
-    .option('--subpages <n>', 'subpages per THP (HPAGE_PMD_NR scaled down)', intArg(1, 64))
+    .option('--procs <n>', 'bound on processes (mms)', wholeArg)
+    .option('--subpages <n>', 'subpages per THP (HPAGE_PMD_NR scaled down)', wholeArg)
     .option('--ops <list>', 'operations to explore, comma-separated (see `mmcheck list ops`)', listArg)
     .option('--set <hook=variant>', 'override one decision point (repeatable), e.g. reuse=R46', collectPairs)
     .option('--predicate <hook=file>', 'replace a decision point by your own TypeScript/JavaScript module (thp: kvm_huge=./mine.ts)', collectPairs)
@@ -84,12 +89,13 @@ export function checkCommand(): Command {
     .addOption(new Option('--format <f>', 'output format').choices(['text', 'json', 'dot']).default('text'))
     .option('--trace <file>', 'save the first counterexample as JSON (replay it with `mmcheck replay`)')
     .option('--html <file>', 'write the counterexamples (and covers\' witnesses) as one self-contained HTML page to step through')
+    .option('--require-exhaustive', 'exit 3 if a bound (--depth, --max-states, --timeout, --memory) cut the search and no property was violated')
     .option('--checkpoint <file>', 'bfs: save the run to FILE periodically and on SIGINT/SIGTERM (then exit 130/143)')
     .option('--checkpoint-every <s>', 'seconds between checkpoints (written at the next level boundary)', numArg(0), DEFAULT_CHECKPOINT_EVERY)
     .option('--resume', 'continue from the --checkpoint file if it exists (same model, config and bounds)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (o) => {
-      process.exitCode = await runCheck(o);
+      io.code = await runCheck(o);
     });
   return cmd;
 }
@@ -114,7 +120,8 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
   if (o.resume && !o.checkpoint) failUsage(new UsageError('--resume needs --checkpoint <file>'));
   if (o.checkpoint && o.memory !== undefined) failUsage(new UsageError('--checkpoint and --memory cannot be combined: a run that may switch to bitstate is not checkpointed'));
   if (o.checkpoint && o.strategy !== 'bfs') failUsage(new UsageError(`--checkpoint needs --strategy bfs (got ${o.strategy})`));
-  if (o.html) tryUsage(() => checkWritable(o.html, 'HTML file'));
+  if (o.trace) checkWritable(o.trace, 'trace file');
+  if (o.html) checkWritable(o.html, 'HTML file');
   const searchOpts = {
     strategy: o.strategy as Strategy,
     maxDepth: o.depth as number | undefined,
@@ -136,7 +143,7 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
     try {
       const found = ck.load();
       if (!o.quiet)
-        process.stderr.write(
+        io.err(
           found
             ? `mmcheck: resuming from ${ck.file} at depth ${ck.resume!.depth} (${fmtInt(ck.resume!.store.parents.length)} states stored)\n`
             : `mmcheck: no checkpoint at ${ck.file}: starting from the initial states\n`,
@@ -169,8 +176,13 @@ async function runCheck(o: ModelOpts & Record<string, any>): Promise<number> {
   const report = makeReport(model, config, result);
   emit(report, o.json ? 'json' : o.format);
   if (o.trace) saveTrace(report, o.trace);
-  if (o.html) tryUsage(() => writeFileOrUsage(o.html, reportPage(model, report), 'HTML file'));
-  return report.violated.length > 0 ? EXIT_VIOLATION : EXIT_OK;
+  if (o.html) writeResultFile(o.html, reportPage(model, report), 'HTML file');
+  if (report.violated.length > 0) return EXIT_VIOLATION;
+  if (o.requireExhaustive && !report.exhaustive) {
+    io.err(`mmcheck: the search was not exhaustive (${report.cut ?? 'probabilistic: --memory switched it to bitstate'}), and --require-exhaustive was given\n`);
+    return EXIT_NOT_EXHAUSTIVE;
+  }
+  return EXIT_OK;
 }
 
 /** Run f; a UsageError it throws is one line and exit 2. */
@@ -192,21 +204,17 @@ export async function searchOrFail(model: Model, opts: Parameters<typeof search>
 }
 
 function emit(report: Report, format: string): void {
-  if (format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else if (format === 'dot') process.stdout.write(renderDot(report));
-  else process.stdout.write(renderSummary(report));
+  if (format === 'json') io.out(JSON.stringify({ ...jsonHeader(CHECK_SCHEMA), ...report }, null, 2) + '\n');
+  else if (format === 'dot') io.out(renderDot(report));
+  else io.out(renderSummary(report));
 }
 
 function saveTrace(report: Report, file: string): void {
   const first = report.properties.find((p) => p.status === 'violated' && p.trace);
   if (!first?.trace) {
-    process.stderr.write(`mmcheck: no counterexample, so nothing was written to ${file}\n`);
+    io.err(`mmcheck: no counterexample, so nothing was written to ${file}\n`);
     return;
   }
-  try {
-    writeFileSync(file, JSON.stringify({ mmcheck: 'trace', version: 1, ...first.trace }, null, 2) + '\n');
-  } catch (e) {
-    failUsage(new UsageError(`cannot write trace file ${file}: ${(e as Error).message}`));
-  }
-  process.stderr.write(`mmcheck: counterexample for ${first.name} saved to ${file}\n`);
+  saveTraceFile(file, first.trace);
+  io.err(`mmcheck: counterexample for ${first.name} saved to ${file}\n`);
 }

@@ -5,6 +5,7 @@
  */
 import { Checkpointer, installStopSignals, SIGNAL_EXIT, type StopSignal } from '../checker/checkpoint.js';
 import { fmtInt } from '../report/progress.js';
+import { io } from './io.js';
 
 export const DEFAULT_CHECKPOINT_EVERY = 60;
 
@@ -25,6 +26,6 @@ export function makeCheckpointer(file: string, key: unknown, everySec: number): 
 export function interruptedExit(sig: StopSignal, what: string, ck: Checkpointer | null, resumeHint: string): number {
   const at = ck?.last ? ` at depth ${ck.last.depth} (${fmtInt(ck.last.distinct)} states stored)` : '';
   const where = !ck ? '' : ck.error !== null ? `; the checkpoint could not be written (${ck.error})${ck.last ? `, the one${at} stays` : ''}` : `; checkpoint ${ck.file}${at}`;
-  process.stderr.write(`mmcheck: ${what} interrupted by ${sig}${where}; continue with ${resumeHint}\n`);
+  io.err(`mmcheck: ${what} interrupted by ${sig}${where}; continue with ${resumeHint}\n`);
   return SIGNAL_EXIT[sig];
 }

@@ -1,11 +1,21 @@
-/** Shared CLI plumbing: argument parsers that fail with one line and exit 2. */
+/** Shared CLI plumbing: exit statuses, and argument parsers that fail with one line and exit 2. */
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../model.js';
 import { parseSize } from '../fpset/fpset.js';
+import { printable } from '../report/printable.js';
+import { CliExit } from './io.js';
 
+/** Exit statuses (README, "Exit codes"): a CI job tells a crash from a regression by them. */
 export const EXIT_OK = 0;
+/** a property violated, an expectation missed, a replayed trace that no longer reproduces */
 export const EXIT_VIOLATION = 1;
+/** bad input: one line on stderr */
 export const EXIT_USAGE = 2;
+/** a bound cut the search where exhaustiveness was required (check --require-exhaustive, matrix requireExhaustive) */
+export const EXIT_NOT_EXHAUSTIVE = 3;
+/** a bug in mmcheck (sysexits.h EX_SOFTWARE): one line on stderr, the full report in a file */
+export const EXIT_INTERNAL = 70;
 
 export function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
@@ -33,19 +43,31 @@ export function sizeArg(v: string): number {
   return n;
 }
 
-/** `--workers N|auto` */
+/**
+ * A whole number whose range the model checks (--procs, --subpages): one rule and one message for the CLI,
+ * matrix files and scenarios alike.
+ */
+export function wholeArg(v: string): number {
+  if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected a whole number, got '${v}'.`);
+  return Number(v);
+}
+
+/** `--workers N|auto`; auto: the CPUs this process may use (os.availableParallelism, Node 18.14+; `navigator` is Node 21+). */
 export function workersArg(v: string): number {
-  if (v === 'auto') return Math.max(1, navigator.hardwareConcurrency ?? 1);
+  if (v === 'auto') return Math.max(1, Math.min(256, availableParallelism()));
   return intArg(1, 256)(v);
 }
 
 /** Repeatable `key=value` options (--set, --predicate). */
-export function collectPairs(v: string, prev: Record<string, string> = {}): Record<string, string> {
+export function collectPairs(v: string, prev?: Record<string, string>): Record<string, string> {
   const i = v.indexOf('=');
   if (i <= 0 || i === v.length - 1) throw new InvalidArgumentError(`expected <hook>=<value>, got '${v}'.`);
   const k = v.slice(0, i).trim();
-  if (k in prev) throw new InvalidArgumentError(`'${k}' is given twice.`);
-  return { ...prev, [k]: v.slice(i + 1).trim() };
+  if (prev !== undefined && Object.hasOwn(prev, k)) throw new InvalidArgumentError(`'${k}' is given twice.`);
+  // a null-prototype object: a key such as __proto__ or constructor is a key like any other (and then unknown)
+  const out = Object.assign(Object.create(null) as Record<string, string>, prev);
+  out[k] = v.slice(i + 1).trim();
+  return out;
 }
 
 export function listArg(v: string): string[] {
@@ -55,15 +77,21 @@ export function listArg(v: string): string[] {
 }
 
 /**
- * Print a user error as one line and exit 2. Anything else is a bug: rethrow.
- * A user's --predicate failing inside a worker thread arrives as a plain
- * Error (thread boundaries keep only the message): its message says whose it is.
+ * Is this error the user's (bad input)? A user's --predicate failing inside a worker thread arrives as a
+ * plain Error (thread boundaries keep only the message): its message says whose it is.
  */
+export function isUserError(err: unknown): err is Error {
+  return err instanceof UsageError || (err instanceof Error && err.message.startsWith('--predicate '));
+}
+
+/** The one stderr line for a user error: its first line, control characters escaped. */
+export function usageLine(err: Error): string {
+  return `mmcheck: ${printable(err.message.split('\n')[0]!)}`;
+}
+
+/** End with a user error as one line and exit 2. Anything else is a bug: rethrow (main() makes it exit 70). */
 export function failUsage(err: unknown): never {
-  const fromWorker = err instanceof Error && err.message.startsWith('--predicate ');
-  if (err instanceof UsageError || fromWorker) {
-    process.stderr.write(`mmcheck: ${(err as Error).message.split('\n')[0]}\n`);
-    process.exit(EXIT_USAGE);
-  }
+  if (err instanceof CliExit) throw err;
+  if (isUserError(err)) throw new CliExit(EXIT_USAGE, usageLine(err));
   throw err;
 }

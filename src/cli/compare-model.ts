@@ -14,6 +14,7 @@ import { renderTrace } from '../report/text.js';
 import { fmtInt, stderrProgress } from '../report/progress.js';
 import { buildModel, searchOrFail, type ModelOpts } from './check.js';
 import { EXIT_OK, EXIT_VIOLATION, failUsage } from './common.js';
+import { io } from './io.js';
 
 interface SideScores {
   side: 'a' | 'b';
@@ -30,7 +31,7 @@ export async function runModelCompare(o: ModelOpts & Record<string, any>, spec: 
   const known = Object.keys(spec.hooks);
   if (hooks.length !== 1) failUsage(new UsageError(`compare needs one --vs <point>=<variant>, e.g. --vs ${known[0]}=<variant> (model ${o.model})`));
   const hook = hooks[0]!;
-  if (!spec.hooks[hook]) failUsage(new UsageError(`model ${o.model} compares the decision points ${known.join(', ')}, not '${hook}'`));
+  if (!Object.hasOwn(spec.hooks, hook)) failUsage(new UsageError(`model ${o.model} compares the decision points ${known.join(', ')}, not '${hook}'`));
   const set = { ...(o.set ?? {}) } as Record<string, string>;
   const b = vs[hook]!;
   // side A: --set <hook>=..., else the configuration's own variant
@@ -77,8 +78,8 @@ export async function runModelCompare(o: ModelOpts & Record<string, any>, spec: 
       properties: others.map((p) => ({ name: p.name, kind: p.kind, status: p.status })),
       unsafe,
     };
-    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-  } else process.stdout.write(render(report, spec, hook, sides, unsafe));
+    io.out(JSON.stringify(out, null, 2) + '\n');
+  } else io.out(render(report, spec, hook, sides, unsafe));
   return unsafe.length > 0 || report.violated.length > 0 ? EXIT_VIOLATION : EXIT_OK;
 }
 

@@ -12,14 +12,15 @@ import { UsageError } from '../model.js';
 import { makeReport, type Report } from '../report/report.js';
 import { renderTrace } from '../report/text.js';
 import { fmtInt, stderrProgress } from '../report/progress.js';
-import { addModelOptions, addSearchBounds, buildModel, searchOrFail, type ModelOpts } from './check.js';
+import { addModelOptions, addSearchBounds, buildModel, modelConfig, searchOrFail, type ModelOpts } from './check.js';
 import { collectPairs, EXIT_OK, EXIT_VIOLATION, failUsage } from './common.js';
+import { io } from './io.js';
 import { tryUsage } from './check.js';
 import { checkWritable, summaryLines, writeFileOrUsage } from '../view/page.js';
 import { comparePlot } from '../view/plot.js';
 import { comparePage } from '../view/report.js';
 import { runModelCompare } from './compare-model.js';
-import { modelEntry } from '../../models/registry.js';
+import { createModel, modelEntry } from '../../models/registry.js';
 
 /** Decision points compare knows, with the world it explores by default. */
 const HOOKS: Record<string, { profile: string; era: string; truth: string }> = {
@@ -42,7 +43,7 @@ export function compareCommand(): Command {
     .option('--html <file>', 'write the chart and the shortest example of each class a side got wrong as one HTML page')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (o) => {
-      process.exitCode = await runCompare(o);
+      io.code = await runCompare(o);
     });
   return cmd;
 }
@@ -67,7 +68,7 @@ async function runCompare(o: ModelOpts & Record<string, any>): Promise<number> {
   const hooks = Object.keys(vs);
   if (hooks.length !== 1) failUsage(new UsageError('compare needs one --vs <hook>=<variant or file>, e.g. --vs kvm_huge=TCM_hugh'));
   const hook = hooks[0]!;
-  const known = HOOKS[hook];
+  const known = Object.hasOwn(HOOKS, hook) ? HOOKS[hook] : undefined;
   if (!known) failUsage(new UsageError(`compare knows the decision points ${Object.keys(HOOKS).join(', ')}, not '${hook}'`));
   const set = { ...(o.set ?? {}) } as Record<string, string>;
   const pred = { ...(o.predicate ?? {}) } as Record<string, string>;
@@ -80,9 +81,28 @@ async function runCompare(o: ModelOpts & Record<string, any>): Promise<number> {
   const era = o.era ?? (o.profile === undefined ? known!.era : undefined);
   const opts: ModelOpts = { ...o, profile, era, set, predicate: Object.keys(pred).length ? pred : undefined } as ModelOpts;
   // side A defaults to the era's own variant: build once without compare to learn it
-  const aName = a ?? String((buildModel(opts).model.summary as { kvm_huge?: string }).kvm_huge ?? '');
+  let probe;
+  try {
+    probe = createModel(opts.model, modelConfig(opts));
+  } catch (e) {
+    // the default world may not exist in the era the user named (shmem THP is 4.8+): say how to pick another
+    if (e instanceof UsageError && o.profile === undefined && o.era !== undefined)
+      failUsage(new UsageError(`${e.message.split('\n')[0]}; compare explores --profile ${profile} unless told otherwise: add --profile full to compare in anonymous memory`));
+    return failUsage(e);
+  }
+  // the era's variant (named at the top when KVM steps are on, in the flags otherwise: compare adds them)
+  const summary = probe.summary as { kvm_huge?: string; flags?: Record<string, string> };
+  const aName = a ?? String(summary.kvm_huge ?? summary.flags?.[hook] ?? '');
   if (!aName) failUsage(new UsageError(`this configuration has no ${hook} decision (does --ops include kvm?)`));
   const b = fileish(vs[hook]!);
+  if (fileish(aName) === b)
+    failUsage(
+      new UsageError(
+        `both sides are ${b}` +
+          (a === undefined ? ` (side A defaults to ${era ? `era ${era}'s` : "the era's"} ${hook})` : '') +
+          `: name side A with --set ${hook}=<variant> or --predicate ${hook}=FILE`,
+      ),
+    );
   for (const [f, what] of [[o.plot, 'plot'], [o.html, 'HTML file']] as const) if (f !== undefined) tryUsage(() => checkWritable(f, what));
   const { model, config } = buildModel({ ...opts, compare: { a: aName, b } } as ModelOpts);
   const progress = stderrProgress(Boolean(o.quiet));
@@ -136,8 +156,8 @@ async function runCompare(o: ModelOpts & Record<string, any>): Promise<number> {
       properties: others.map((p) => ({ name: p.name, kind: p.kind, status: p.status })),
       unsafe,
     };
-    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-  } else process.stdout.write(renderCompare(report, hook, known!.truth, sides));
+    io.out(JSON.stringify(out, null, 2) + '\n');
+  } else io.out(renderCompare(report, hook, known!.truth, sides));
   return unsafe || report.violated.length > 0 ? EXIT_VIOLATION : EXIT_OK;
 }
 

@@ -4,6 +4,7 @@ import { UsageError } from '../model.js';
 import { DEFAULT_PORT, Explorer, serveExplorer } from '../view/explore.js';
 import { addModelOptions, buildModel, type ModelOpts } from './check.js';
 import { failUsage, intArg } from './common.js';
+import { io } from './io.js';
 
 export function exploreCommand(): Command {
   const cmd = new Command('explore').description(
@@ -21,7 +22,7 @@ export function exploreCommand(): Command {
         const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
         return failUsage(new UsageError(`cannot listen on 127.0.0.1:${o.port}: ${code}${code === 'EADDRINUSE' ? ' (--port 0 takes any free port)' : ''}`));
       }
-      process.stdout.write(`mmcheck explore: ${model.id}${typeof model.summary.era === 'string' ? ` era ${model.summary.era}` : ''} at ${served.url} (this machine only; Ctrl-C stops it)\n`);
+      io.out(`mmcheck explore: ${model.id}${typeof model.summary.era === 'string' ? ` era ${model.summary.era}` : ''} at ${served.url} (this machine only; Ctrl-C stops it)\n`);
       const stop = () => {
         served.server.close();
         served.server.closeAllConnections();

@@ -4,6 +4,7 @@ import { UsageError } from '../model.js';
 import { modelEntries, modelEntry, type CatalogRow } from '../../models/registry.js';
 import { buildModel, DEFAULT_MODEL } from './check.js';
 import { failUsage, listArg } from './common.js';
+import { io } from './io.js';
 
 const KINDS = ['models', 'eras', 'ops', 'properties', 'predicates', 'profiles'];
 
@@ -35,10 +36,10 @@ export function listCommand(): Command {
         rows = got;
       }
       if (o.json) {
-        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        io.out(JSON.stringify(rows, null, 2) + '\n');
         return;
       }
       const w = Math.max(4, ...rows.map((r) => r.name.length));
-      for (const r of rows) process.stdout.write(`${r.name.padEnd(w)}  ${r.description}\n`);
+      for (const r of rows) io.out(`${r.name.padEnd(w)}  ${r.description}\n`);
     });
 }

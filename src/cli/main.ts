@@ -1,30 +1,14 @@
-/** The `mmcheck` program: one file per command. */
-import { Command, CommanderError } from 'commander';
-import { benchCommand } from './bench.js';
-import { checkCommand } from './check.js';
-import { compareCommand } from './compare.js';
-import { exploreCommand } from './explore.js';
-import { listCommand } from './list.js';
-import { replayCommand } from './replay.js';
-import { runCommand } from './run.js';
-import { EXIT_USAGE } from './common.js';
+/**
+ * The `mmcheck` executable (bin/mmcheck.js loads this): runs main() on the
+ * process's arguments and ends the process with its status. A throw that
+ * escapes every command (an async callback, a stream) is an internal error
+ * too: exit 70, never 1.
+ */
+import { EXIT_INTERNAL, EXIT_NOT_EXHAUSTIVE, EXIT_OK, EXIT_VIOLATION } from './common.js';
+import { io } from './io.js';
+import { internalErrorLine, main } from './program.js';
 
-// commander's own errors become one `mmcheck: ...` line, like ours
-const output = {
-  outputError: (str: string, write: (s: string) => void) => write(`mmcheck: ${str.replace(/^error: /, '')}`),
-};
-
-const program = new Command('mmcheck')
-  .description('explicit-state model checker for Linux memory management (THP, COW, fork, GUP, KVM EPT)')
-  .version('0.1.0')
-  .configureOutput(output)
-  .exitOverride();
-
-for (const cmd of [checkCommand(), compareCommand(), runCommand(), replayCommand(), exploreCommand(), listCommand(), benchCommand()]) {
-  cmd.exitOverride();
-  cmd.configureOutput(output);
-  program.addCommand(cmd);
-}
+const args = process.argv.slice(2);
 
 // A reader that went away (`mmcheck bench | head`) ends the program as SIGPIPE ends a C tool, with status
 // 128 + 13 and nothing said (Node ignores the signal, and the next write would throw a stack trace).
@@ -33,13 +17,18 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(128 + 13);
 });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    // commander already printed its one-line message; help and version are not errors
-    const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
-    process.exit(ok ? 0 : EXIT_USAGE);
-  }
-  throw e;
-}
+const crash = (e: unknown) => {
+  io.err(`${internalErrorLine(e, args)}\n`);
+  if (args.includes('--debug')) io.err(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(EXIT_INTERNAL);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', (reason, promise) => {
+  // a promise of another realm is a --predicate's own (its sandbox), not a failure of mmcheck
+  if (promise instanceof Promise) crash(reason);
+});
+
+const code = await main(args);
+// a result: let stdout drain and the worker pool wind down; an error: end now
+if (code === EXIT_OK || code === EXIT_VIOLATION || code === EXIT_NOT_EXHAUSTIVE) process.exitCode = code;
+else process.exit(code);

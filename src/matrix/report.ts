@@ -8,6 +8,9 @@
  */
 import { renderJUnit, type JUnitCase } from '../report/junit.js';
 import { fmtInt } from '../report/progress.js';
+import { showsBug, WITNESS_TITLES } from '../scenario/runner.js';
+import type { TapCase } from '../report/tap.js';
+import { printable } from '../report/printable.js';
 import type { CellResult, MatrixResult, PropertyOutcome } from './run.js';
 
 const shown = (p: PropertyOutcome) => p.expected !== 'any' || p.status === 'violated';
@@ -16,7 +19,7 @@ export function renderMatrixTable(r: MatrixResult): string {
   const head = ['', 'CELL', 'SEARCH', 'STATES', 'TRANSITIONS', 'DEPTH', 'TIME', 'PROPERTIES'];
   const rows = r.cells.map((c) => [
     c.pass ? 'pass' : 'FAIL',
-    c.id,
+    printable(c.id),
     c.verdict,
     fmtInt(c.distinct),
     fmtInt(c.transitions),
@@ -37,9 +40,11 @@ export function renderMatrixTable(r: MatrixResult): string {
   const out = [`matrix ${r.matrix} (${r.file}): ${r.cells.length} cell${r.cells.length === 1 ? '' : 's'}`, line(head), ...rows.map(line)];
   for (const c of r.cells.filter((x) => !x.pass)) {
     out.push('');
-    for (const f of c.failures) out.push(`FAIL ${f}`);
+    for (const f of c.failures) out.push(`FAIL ${printable(f)}`);
     for (const p of c.properties.filter((x) => !x.pass && x.trace)) {
-      out.push(`  ${p.status === 'reached' || p.kind === 'sometimes' ? 'witness' : 'counterexample'} for ${p.name}, ${p.trace!.steps.length} steps:`);
+      const title = Object.hasOwn(WITNESS_TITLES, p.trace!.property) ? WITNESS_TITLES[p.trace!.property]! : null;
+      const kind = p.status === 'reached' || p.kind === 'sometimes' || title ? 'witness' : 'counterexample';
+      out.push(`  ${kind} ${title ? `of ${title.what}` : `for ${p.name}`}, ${p.trace!.steps.length} steps:`);
       p.trace!.steps.forEach((s, i) => out.push(`    ${i + 1}. ${s}`));
     }
   }
@@ -48,7 +53,7 @@ export function renderMatrixTable(r: MatrixResult): string {
     '',
     failed.length === 0
       ? `result: ${r.cells.length === 1 ? 'the cell passes' : `all ${r.cells.length} cells pass`} (${r.exhaustive} exhaustive, ${r.bounded} bounded)`
-      : `result: ${failed.length} of ${r.cells.length} cells FAILED: ${failed.map((c) => c.id).join(', ')}`,
+      : `result: ${failed.length} of ${r.cells.length} cells FAILED: ${failed.map((c) => printable(c.id)).join(', ')}`,
   );
   return out.join('\n') + '\n';
 }
@@ -65,6 +70,27 @@ function cellCases(c: CellResult): JUnitCase[] {
   });
   const notExhaustive = c.failures.find((f) => f.includes(': search not exhaustive: '));
   if (notExhaustive) cases.push({ name: 'exhaustive', classname: c.id, time: 0, failure: { message: notExhaustive, type: 'bound', text: notExhaustive } });
+  return cases;
+}
+
+/** TAP: one test per (cell, checked property), as the JUnit cases; an expected violation is XFAIL, no expectation SKIP. */
+export function matrixTap(r: MatrixResult): TapCase[] {
+  const cases: TapCase[] = [];
+  for (const c of r.cells) {
+    for (const p of c.properties) {
+      const name = `${c.id} ${p.name}`;
+      if (!p.pass) {
+        const message = c.failures.find((f) => f.includes(` ${p.name}: `)) ?? `cell ${c.id}: ${p.name}: expected ${p.expected}, observed ${p.status}`;
+        const steps = p.trace ? [`${p.trace.steps.length} steps:`, ...p.trace.steps.map((s, k) => `  ${k + 1}. ${s}`)] : [];
+        cases.push({ name, ok: false, diagnostics: [message, ...steps] });
+      } else if (p.expected === 'any') cases.push({ name, ok: true, directive: { kind: 'SKIP', reason: `no expectation (observed ${p.status})` } });
+      else if (p.status === 'violated' || (p.kind === 'condition' && showsBug('condition', p.status, p.condition)))
+        cases.push({ name, ok: true, directive: { kind: 'XFAIL', reason: `${p.status}, as expected` } });
+      else cases.push({ name, ok: true });
+    }
+    const cut = c.failures.find((f) => f.includes(': search not exhaustive: '));
+    if (cut) cases.push({ name: `${c.id} exhaustive`, ok: false, diagnostics: [cut] });
+  }
   return cases;
 }
 

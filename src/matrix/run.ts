@@ -6,7 +6,7 @@
  * saved after each cell, so `--resume` skips them and continues the
  * interrupted one.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, type Model } from '../model.js';
 import { Checkpointer, checkpointKey, configHash, type StopSignal } from '../checker/checkpoint.js';
@@ -17,8 +17,15 @@ import { runScenario } from '../scenario/runner.js';
 import { fmtInt } from '../report/progress.js';
 import type { ModelFactory } from '../scenario/program.js';
 import type { Cell, ExpectStatus, Matrix, ModelCell, ScenarioCell } from './spec.js';
+import { jsonHeader } from '../version.js';
+import { io } from '../cli/io.js';
+import { printable } from '../report/printable.js';
+import { makeDirs, writeResultFile } from '../report/write.js';
 
 export const RESULTS_FORMAT = 1;
+
+/** The schema of the matrix report (matrix.json, `run --matrix --json`; schemas/matrix-report.schema.json). */
+export const MATRIX_SCHEMA = 'urn:mmcheck:matrix-report:1';
 
 export interface PropertyOutcome {
   name: string;
@@ -26,6 +33,8 @@ export interface PropertyOutcome {
   status: string;
   expected: string;
   pass: boolean;
+  /** scenario cells: the condition as written (for its name `condition`) */
+  condition?: string;
   /** the first counterexample (or witness): its steps as `action(arg=v, ...)` */
   trace?: { property: string; steps: string[] };
 }
@@ -52,9 +61,14 @@ export interface CellResult {
   pass: boolean;
   /** one line per failed expectation, naming the cell, era and property */
   failures: string[];
+  /** the cell requires an exhaustive search and a bound cut it (one of its failures; alone, exit 3) */
+  cutRequired: boolean;
 }
 
 export interface MatrixResult {
+  tool: string;
+  version: string;
+  schema: string;
   matrix: string;
   file: string;
   cells: CellResult[];
@@ -113,10 +127,9 @@ interface SavedResults {
   cells: CellResult[];
 }
 
+/** A full disk is one line and exit 2, and leaves neither a half-written file nor a temporary one. */
 function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  writeResultFile(file, text, 'matrix results');
 }
 
 function cellFailure(c: Cell, what: string): string {
@@ -130,7 +143,7 @@ async function runModelCell(c: ModelCell, k: number, o: MatrixRunOptions): Promi
   if (o.checkpointDir) {
     ck = new Checkpointer(join(o.checkpointDir, `cell-${k}.ckpt`), checkpointKey(model.id, model.summary, model.stateBytes, searchOpts), o.checkpointEvery, o.stopRequested);
     if (o.resume && ck.load() && !o.quiet)
-      process.stderr.write(`mmcheck: resuming ${c.id} from ${ck.file} at depth ${ck.resume!.depth} (${fmtInt(ck.resume!.store.parents.length)} states stored)\n`);
+      io.err(`mmcheck: resuming ${c.id} from ${ck.file} at depth ${ck.resume!.depth} (${fmtInt(ck.resume!.store.parents.length)} states stored)\n`);
   }
   const r = await search(model, {
     ...searchOpts,
@@ -156,7 +169,8 @@ async function runModelCell(c: ModelCell, k: number, o: MatrixRunOptions): Promi
       if (t) out.trace = t;
       return out;
     });
-  if (c.requireExhaustive && !r.exhaustive) failures.push(cellFailure(c, `search not exhaustive: ${r.cut}`));
+  const cutRequired = c.requireExhaustive && !r.exhaustive;
+  if (cutRequired) failures.push(cellFailure(c, `search not exhaustive: ${r.cut}`));
   return {
     id: c.id,
     kind: 'model',
@@ -175,6 +189,7 @@ async function runModelCell(c: ModelCell, k: number, o: MatrixRunOptions): Promi
     properties,
     pass: failures.length === 0,
     failures,
+    cutRequired,
   };
 }
 
@@ -198,6 +213,7 @@ async function runScenarioCell(c: ScenarioCell, o: MatrixRunOptions): Promise<Ce
     seconds: Number((first?.seconds ?? 0).toFixed(3)),
     properties: outcomes.map((x) => {
       const out: PropertyOutcome = { name: x.kind === 'condition' ? 'condition' : x.check, kind: x.kind, status: x.observed, expected: x.expected, pass: x.pass };
+      if (x.condition !== undefined) out.condition = x.condition;
       if (!x.pass && x.trace) o.onFailureTrace?.(c, out.name, x.trace);
       const t = traceOf(x.trace);
       if (t) out.trace = t;
@@ -205,6 +221,7 @@ async function runScenarioCell(c: ScenarioCell, o: MatrixRunOptions): Promise<Ce
     }),
     pass: failures.length === 0,
     failures,
+    cutRequired: false,
   };
 }
 
@@ -227,11 +244,7 @@ export async function runMatrix(m: Matrix, o: MatrixRunOptions): Promise<MatrixO
       // a fresh run: stale checkpoints of an earlier run must not be picked up later
       for (const f of readdirSync(dir)) if (f === 'results.json' || /^cell-\d+\.ckpt(\.tmp-\d+)?$/.test(f)) rmSync(join(dir, f), { force: true });
     }
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw new UsageError(`cannot create checkpoint directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    makeDirs(dir, 'checkpoint directory');
   }
   const save = () => {
     if (resultsFile) writeAtomic(resultsFile, JSON.stringify({ format: RESULTS_FORMAT, matrixHash: hash, cells: done } satisfies SavedResults) + '\n');
@@ -243,7 +256,7 @@ export async function runMatrix(m: Matrix, o: MatrixRunOptions): Promise<MatrixO
   const say = (s: string) => {
     if (!o.quiet) {
       o.progressDone?.();
-      process.stderr.write(`mmcheck: ${s}\n`);
+      io.err(`mmcheck: ${printable(s)}\n`);
     }
   };
   for (let k = 0; k < n; k++) {
@@ -282,6 +295,7 @@ export async function runMatrix(m: Matrix, o: MatrixRunOptions): Promise<MatrixO
   return {
     done: true,
     result: {
+      ...jsonHeader(MATRIX_SCHEMA),
       matrix: m.name,
       file: m.file,
       cells: results,

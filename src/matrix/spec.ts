@@ -13,6 +13,7 @@ import { UsageError, type Model } from '../model.js';
 import type { PropertyKind } from '../property.js';
 import type { CompiledScenario, EraPlan } from '../scenario/compile.js';
 import { glob } from './glob.js';
+import { brief } from '../report/printable.js';
 
 export type ExpectStatus = 'holds' | 'violated' | 'reached' | 'unreached' | 'any';
 const STATUSES: readonly ExpectStatus[] = ['holds', 'violated', 'reached', 'unreached', 'any'];
@@ -72,11 +73,13 @@ const isObj = (v: unknown): v is Record<string, Json> => typeof v === 'object' &
 /** `procs=2,subpages=4,ops=write+fork` (nested objects as key.sub=value) */
 export function boundLabel(b: Record<string, unknown>): string {
   const parts: string[] = [];
-  const walk = (prefix: string, v: unknown) => {
-    if (isObj(v)) for (const k of Object.keys(v)) walk(prefix ? `${prefix}.${k}` : k, v[k]);
-    else parts.push(`${prefix}=${Array.isArray(v) ? v.join('+') : String(v)}`);
+  // a config is two levels deep (set.reuse); past a few, a label is only for an error message about it
+  const walk = (prefix: string, v: unknown, depth: number) => {
+    if (isObj(v) && depth >= 4) parts.push(`${prefix}={...}`);
+    else if (isObj(v)) for (const k of Object.keys(v)) walk(prefix ? `${prefix}.${k}` : k, v[k], depth + 1);
+    else parts.push(`${prefix}=${Array.isArray(v) ? v.map((x) => (typeof x === 'object' && x !== null ? '...' : String(x))).join('+') : String(v)}`);
   };
-  walk('', b);
+  walk('', b, 0);
   return parts.length ? parts.join(',') : 'default';
 }
 
@@ -176,7 +179,7 @@ export function parseMatrix(file: string, deps: MatrixDeps): Matrix {
         }
         const setExpect = (p: string, v: Json, where2: string) => {
           if (!props.has(p)) fail(`${where2}: unknown property or era '${p}' (properties: ${known()})`);
-          if (typeof v !== 'string' || !STATUSES.includes(v as ExpectStatus)) fail(`${where2}: expected one of ${STATUSES.join(', ')}, got ${JSON.stringify(v)}`);
+          if (typeof v !== 'string' || !STATUSES.includes(v as ExpectStatus)) fail(`${where2}: expected one of ${STATUSES.join(', ')}, got ${brief(v)}`);
           if (!(p in expect)) fail(`${where2}: property ${p} is not checked (not in properties)`);
           expect[p] = v as ExpectStatus;
         };

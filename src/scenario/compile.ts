@@ -118,7 +118,8 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
   // writable entry (a no-op for its state), which would block the scenario's process there.
   if (knownOps?.includes('read') && entry.keys.includes('ops') && !ops.includes('read')) ops.push('read');
 
-  // the inner config: the { } block, then a variant's declarations on top of it
+  // the inner config: the { } block, then a variant's declarations on top of it; null-prototype objects,
+  // so `set.__proto__` or `constructor` is a key like any other
   const apply = (config: Record<string, unknown>, decls: Decl[]) => {
     for (const d of decls) {
       if (d.key === 'model') {
@@ -126,11 +127,11 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
         continue;
       }
       const [head, ...rest] = d.key.split('.');
-      if (RESERVED[head!] !== undefined) fail(d.loc, `'${head}' cannot be set in a scenario: ${RESERVED[head!]}`);
+      if (Object.hasOwn(RESERVED, head!)) fail(d.loc, `'${head}' cannot be set in a scenario: ${RESERVED[head!]}`);
       if (!entry.keys.includes(head!))
-        fail(d.loc, `model ${modelId} has no option '${head}' (options: ${['model', ...entry.keys.filter((k) => RESERVED[k] === undefined)].join(', ')})`);
+        fail(d.loc, `model ${modelId} has no option '${head}' (options: ${['model', ...entry.keys.filter((k) => !Object.hasOwn(RESERVED, k))].join(', ')})`);
       if (rest.length > 0) {
-        const sub = (config[head!] = { ...((config[head!] as object | undefined) ?? {}) }) as Record<string, string>;
+        const sub = (config[head!] = Object.assign(Object.create(null), config[head!] as object | undefined)) as Record<string, string>;
         // a predicate file is named relative to the scenario file
         sub[rest.join('.')] = head === 'predicate' ? resolve(dirname(s.file), d.value) : d.value;
       } else {
@@ -139,12 +140,12 @@ export function compileScenario(s: Scenario, models: ModelSource): CompiledScena
       }
     }
   };
-  const base: Record<string, unknown> = {};
+  const base: Record<string, unknown> = Object.create(null);
   apply(base, s.init);
   if (entry.keys.includes('procs') && base.procs === undefined) base.procs = s.actors.length;
   if (entry.keys.includes('ops')) base.ops = ops;
   for (const [k, v] of Object.entries(SCENARIO_SET[modelId] ?? {})) {
-    const set = (base.set ??= {}) as Record<string, string>;
+    const set = (base.set ??= Object.create(null)) as Record<string, string>;
     const given = [...s.init, ...s.variants.flatMap((x) => x.decls)].find((d) => d.key === `set.${k}`);
     if (given) fail(given.loc, `scenarios fix set.${k}=${v}, so that every range statement has its step`);
     set[k] = v;

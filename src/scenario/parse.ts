@@ -22,6 +22,11 @@
  * Comments `(* ... *)` may appear anywhere after the header.
  */
 import { UsageError } from '../model.js';
+import { MAX_PROCESSES, MAX_STATEMENTS } from './program.js';
+
+/** Bounds on a condition, so that no input can overflow the stack of the parser or of what walks the tree. */
+export const MAX_CONDITION_DEPTH = 100;
+export const MAX_CONDITION_TERMS = 1000;
 
 export interface Loc {
   line: number;
@@ -312,6 +317,7 @@ export function parseScenario(file: string, text: string): Scenario {
         sc.fail(`unexpected '${actorName}': expected a process block \`${actorName} { ... }\`, \`era\`, \`check\`, \`exists\`, \`~exists\` or \`forall\``, nameAt);
       const prev = out.actors.find((a) => a.name === actorName);
       if (prev) sc.fail(`process ${actorName} is defined twice (also at line ${prev.loc.line})`, nameAt);
+      if (out.actors.length === MAX_PROCESSES) sc.fail(`more than ${MAX_PROCESSES} processes`, nameAt);
       out.actors.push({ name: actorName, loc: nameAt, stmts: parseBody(sc, actorName, nameAt) });
       continue;
     }
@@ -510,53 +516,68 @@ function parseBody(sc: Scanner, actor: string, opened: Loc): Stmt[] {
     sc.expect(')', `')' to close ${op}(`);
     sc.skip();
     sc.expect(';', `';' after ${op}(${arg ?? ''})`);
+    if (out.length === MAX_STATEMENTS) sc.fail(`process ${actor} has more than ${MAX_STATEMENTS} statements`, loc);
     out.push({ op, arg, loc, argLoc, text: `${op}(${arg ?? ''})` });
   }
+}
+
+/** Where a condition's parse stands: how deep in parentheses and negations, how many comparisons so far. */
+interface CondParse {
+  sc: Scanner;
+  depth: number;
+  terms: number;
 }
 
 function parseCondition(sc: Scanner, quantifier: Quantifier, at: number): Condition {
   sc.skip();
   if (sc.peek() !== '(') sc.fail(`expected '(' after ${quantifier}`);
   const from = sc.pos;
-  const cond = parseUnary(sc);
+  const cond = parseUnary({ sc, depth: 0, terms: 0 });
   const text = `${quantifier} ${sc.src.slice(from, sc.pos).replace(/\s+/g, ' ')}`;
   return { quantifier, cond, text, loc: sc.locAt(at) };
 }
 
-function parseOr(sc: Scanner): Cond {
-  let a = parseAnd(sc);
+function parseOr(p: CondParse): Cond {
+  let a = parseAnd(p);
   for (;;) {
-    sc.skip();
-    if (!sc.startsWith('\\/')) return a;
-    sc.pos += 2;
-    a = { t: 'or', a, b: parseAnd(sc) };
+    p.sc.skip();
+    if (!p.sc.startsWith('\\/')) return a;
+    p.sc.pos += 2;
+    a = { t: 'or', a, b: parseAnd(p) };
   }
 }
 
-function parseAnd(sc: Scanner): Cond {
-  let a = parseUnary(sc);
+function parseAnd(p: CondParse): Cond {
+  let a = parseUnary(p);
   for (;;) {
-    sc.skip();
-    if (!sc.startsWith('/\\')) return a;
-    sc.pos += 2;
-    a = { t: 'and', a, b: parseUnary(sc) };
+    p.sc.skip();
+    if (!p.sc.startsWith('/\\')) return a;
+    p.sc.pos += 2;
+    a = { t: 'and', a, b: parseUnary(p) };
   }
 }
 
-function parseUnary(sc: Scanner): Cond {
+function parseUnary(p: CondParse): Cond {
+  const sc = p.sc;
   sc.skip();
-  if (sc.peek() === '~') {
-    sc.pos++;
-    return { t: 'not', a: parseUnary(sc) };
-  }
-  if (sc.peek() === '(') {
-    sc.pos++;
-    const c = parseOr(sc);
-    sc.skip();
-    sc.expect(')', "')' or a connective /\\ \\/");
+  if (sc.peek() === '~' || sc.peek() === '(') {
+    if (p.depth >= MAX_CONDITION_DEPTH) sc.fail(`the condition nests deeper than ${MAX_CONDITION_DEPTH} levels of '(' and '~'`);
+    p.depth++;
+    let c: Cond;
+    if (sc.peek() === '~') {
+      sc.pos++;
+      c = { t: 'not', a: parseUnary(p) };
+    } else {
+      sc.pos++;
+      c = parseOr(p);
+      sc.skip();
+      sc.expect(')', "')' or a connective /\\ \\/");
+    }
+    p.depth--;
     return c;
   }
   const loc = sc.loc;
+  if (++p.terms > MAX_CONDITION_TERMS) sc.fail(`the condition has more than ${MAX_CONDITION_TERMS} comparisons`);
   if (!isIdStart(sc.peek())) sc.fail(`expected a field such as F0.mapping or P1.pte[2], '~' or '(', found ${sc.describeHere()}`);
   const field = sc.take(isFieldChar);
   sc.skip();

@@ -138,14 +138,19 @@ interface Act {
   text: string;
 }
 
+/** Program counters and process slots are bytes (the parser refuses more, at the line that goes past). */
+export const MAX_PROCESSES = 200;
+export const MAX_STATEMENTS = 250;
+
 export function createScenarioModel(spec: ProgramSpec, createInner: ModelFactory): Model {
   if (!spec || typeof spec !== 'object' || !Array.isArray(spec.actors))
     throw new UsageError('the scenario model is built from a scenario file: use `mmcheck run FILE.litmus`');
   const inner = createInner(spec.inner.model, spec.inner.config);
   const A = spec.actors.length;
   // program counters and slots are bytes
-  if (A > 200) throw new UsageError(`scenario ${spec.name}: ${A} processes; at most 200`);
-  for (const a of spec.actors) if (a.stmts.length > 250) throw new UsageError(`scenario ${spec.name}: process ${a.name} has ${a.stmts.length} statements; at most 250`);
+  if (A > MAX_PROCESSES) throw new UsageError(`scenario ${spec.name}: ${A} processes; at most ${MAX_PROCESSES}`);
+  for (const a of spec.actors)
+    if (a.stmts.length > MAX_STATEMENTS) throw new UsageError(`scenario ${spec.name}: process ${a.name} has ${a.stmts.length} statements; at most ${MAX_STATEMENTS}`);
   const forked = new Set<number>();
   for (const a of spec.actors) for (const st of a.stmts) if (st.child !== undefined) forked.add(st.child);
   const initial = spec.actors.map((_, i) => i).filter((i) => !forked.has(i));

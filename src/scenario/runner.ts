@@ -17,6 +17,15 @@ import { BLOCKED, COND_FALSE, COND_TRUE, createScenarioModel, FINAL, type ModelF
 
 export type Observed = Expected | 'blocked';
 
+/**
+ * The scenario model's internal properties, as a failure's trace introduces them (a user reads "a final
+ * state where the condition does not hold", not `condition-false`).
+ */
+export const WITNESS_TITLES: Readonly<Record<string, { what: string; end: string }>> = {
+  [COND_FALSE]: { what: 'a final state where the condition does not hold', end: 'the final state does not satisfy the condition' },
+  [BLOCKED]: { what: 'an interleaving that blocks before the end', end: 'no process can take its next step' },
+};
+
 export interface CheckOutcome {
   file: string;
   /** the scenario's MM name */
@@ -52,6 +61,17 @@ export interface RunOptions {
   workers?: number;
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
+}
+
+/**
+ * Does this observation show the bug the file is about? A property violated; a condition's state reached
+ * (exists, ~exists: the clause names the bad final state) or not always reached (forall: it names the
+ * good one). A cover reached is not a bug: it is reachability, the plain pass of a cover.
+ */
+export function showsBug(kind: CheckOutcome['kind'], observed: string, condition?: string): boolean {
+  if (kind === 'property') return observed === 'violated';
+  if (kind === 'condition') return condition?.startsWith('forall') ? observed !== 'Always' : observed !== 'Never' && observed !== 'blocked';
+  return false;
 }
 
 /** `era v4.6`, `variant fault`, or `era v4.6, variant fault` */

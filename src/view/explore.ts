@@ -11,6 +11,7 @@ import { isStateProperty } from '../property.js';
 import { UsageError, type Model, type StepContext } from '../model.js';
 import { buildTrace, diff, formatAction, replay, ReplayError } from '../checker/trace.js';
 import { htmlPage, layoutDocs, summaryLines, type DecodedState } from './page.js';
+import { traceFileObject, type TraceFile } from '../report/tracefile.js';
 
 export const DEFAULT_PORT = 7430;
 
@@ -128,12 +129,12 @@ export class Explorer {
     };
   }
 
-  /** The path as a trace file (`check --trace`'s format), for a property the path shows. */
-  trace(path: number[], property: string): Record<string, unknown> {
+  /** The path as a trace file (`check --trace`'s format, checksum included), for a property the path shows. */
+  trace(path: number[], property: string): TraceFile {
     const { saveAs } = this.at(path);
     if (!saveAs.includes(property))
       throw new UsageError(`this path does not show '${property}' (it shows: ${saveAs.join(', ') || 'nothing a replay could check'})`);
-    return { mmcheck: 'trace', version: 1, ...buildTrace(this.model, this.config, property, { init: 0, actions: path }) };
+    return traceFileObject(buildTrace(this.model, this.config, property, { init: 0, actions: path }));
   }
 
   page(): string {

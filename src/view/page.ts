@@ -4,9 +4,7 @@
  * same trace objects `--json` prints, with each step's decoded state) and the viewer's script inline;
  * a Content-Security-Policy keeps the page from loading anything (the explorer may talk to its server).
  */
-import { accessSync, constants, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { UsageError, type Model } from '../model.js';
+import type { Model } from '../model.js';
 import { replay, type Trace } from '../checker/trace.js';
 import { viewerClient } from './client.js';
 
@@ -148,19 +146,8 @@ export function htmlPage(data: PageData, extra = ''): string {
   ].join('\n');
 }
 
-/** Fail with one line (exit 2) now, before a long run, if FILE cannot be written later. */
-export function checkWritable(file: string, what: string): void {
-  try {
-    accessSync(dirname(resolve(file)), constants.W_OK);
-  } catch (e) {
-    throw new UsageError(`cannot write ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
-export function writeFileOrUsage(file: string, text: string, what: string): void {
-  try {
-    writeFileSync(file, text);
-  } catch (e) {
-    throw new UsageError(`cannot write ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
+/**
+ * The result-file writers are src/report/write.ts's (checked before a run, written whole by rename, one
+ * line on failure), under the names this module's callers use.
+ */
+export { checkWritable, writeResultFile as writeFileOrUsage } from '../report/write.js';

@@ -1,9 +1,9 @@
 /** `--html FILE` of check, replay, compare and run: which traces a page holds, under which titles (harness code). */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError, type Model } from '../model.js';
+import type { Model } from '../model.js';
 import type { Trace } from '../checker/trace.js';
 import type { Report } from '../report/report.js';
+import { makeDirs } from '../report/write.js';
 import { htmlPage, layoutDocs, summaryLines, traceEntry, writeFileOrUsage, type TraceEntry } from './page.js';
 
 const steps = (t: Trace) => `${t.steps.length} step${t.steps.length === 1 ? '' : 's'}`;
@@ -64,11 +64,7 @@ export interface FailurePage {
 
 /** `run --html-dir DIR`: a page per failure with a trace; returns the files written. */
 export function writeFailurePages(dir: string, pages: FailurePage[], create: (id: string, config: Record<string, unknown>) => Model): string[] {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  makeDirs(dir, 'HTML folder');
   const used = new Set<string>();
   return pages.map((p) => {
     let base = p.name.replace(/[^A-Za-z0-9._+=-]+/g, '_');

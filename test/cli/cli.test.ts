@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lines, mmcheck, usageErrorLine, type CliResult } from '../helpers/cli.js';
+import { traceChecksum } from '../../src/report/tracefile.js';
+import { VERSION } from '../../src/version.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mmcheck-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,7 +178,10 @@ describe('--trace and replay', () => {
     expect(saved.stderr).toBe(`mmcheck: counterexample for mutual-exclusion saved to ${file}\n`);
     const t = JSON.parse(readFileSync(file, 'utf8'));
     expect(t.mmcheck).toBe('trace');
-    expect(t.version).toBe(1);
+    // the header every JSON output carries (issue 25): tool, package version, the format's schema id
+    expect([t.tool, t.version, t.schema]).toEqual(['mmcheck', VERSION, 'urn:mmcheck:trace:2']);
+    expect(t.files).toEqual([]);
+    expect(t.checksum).toBe(traceChecksum(Object.fromEntries(Object.entries(t).filter(([k]) => k !== 'checksum'))));
     expect(t.model).toBe('mutex-broken');
     expect(t.property).toBe('mutual-exclusion');
     expect(t.actionIds).toEqual([0, 3, 1, 4]);
@@ -207,7 +212,21 @@ describe('--trace and replay', () => {
     expect(existsSync(none)).toBe(false);
   });
 
+  /**
+   * An edited trace with its checksum made again: what a trace of an older model looks like to replay
+   * (a changed model, not a changed file), so replay must re-run it and say it no longer reproduces.
+   */
   const tamper = (name: string, edit: (t: any) => void) => {
+    const t = JSON.parse(readFileSync(file, 'utf8'));
+    edit(t);
+    delete t.checksum;
+    t.checksum = traceChecksum(t);
+    const f = join(dir, name);
+    writeFileSync(f, JSON.stringify(t));
+    return f;
+  };
+  /** An edited trace, checksum left as written: a changed file. */
+  const edited = (name: string, edit: (t: any) => void) => {
     const t = JSON.parse(readFileSync(file, 'utf8'));
     edit(t);
     const f = join(dir, name);
@@ -216,8 +235,48 @@ describe('--trace and replay', () => {
   };
 
   it.each([
+    ['an edited fingerprint', (t: any) => void (t.steps[1].fp = '0000000000000001')],
+    ['an edited final state', (t: any) => void (t.final[Object.keys(t.final)[0]!] = 'edited')],
+    ['an edited step', (t: any) => void (t.steps[0].action = 'set')],
+    ['malformed action ids', (t: any) => void (t.actionIds = [0, 3, 'x', 4])],
+    ['a dropped checksum', (t: any) => void delete t.checksum],
+  ])('replay refuses a trace file with %s: one line, exit 2', (_what, edit) => {
+    const f = edited('edited.json', edit);
+    const r = mmcheck('replay', f);
+    expect(usageErrorLine(r)).toBe(
+      `mmcheck: ${f}: ${_what === 'a dropped checksum' ? 'the trace has no checksum: it was not written by `mmcheck check --trace`' : 'the trace was changed after it was written (its checksum does not match its content)'}`,
+    );
+  });
+
+  it.each([
+    ['version 99', (t: any) => void ((t.version = 99), delete t.schema), 'a trace of format version 99'],
+    ['the format-1 trace of mmcheck 0.1.0', (t: any) => void ((t.version = 1), delete t.schema), 'a trace of format version 1'],
+    ['another schema', (t: any) => void (t.schema = 'urn:mmcheck:trace:99'), 'a trace of format urn:mmcheck:trace:99'],
+  ])('replay refuses %s: one line, exit 2', (_what, edit, was) => {
+    const f = edited('format.json', edit);
+    expect(usageErrorLine(mmcheck('replay', f))).toBe(
+      `mmcheck: ${f}: ${was}, which this mmcheck does not read (it reads urn:mmcheck:trace:2): make it again with \`mmcheck check --trace\``,
+    );
+  });
+
+  it('malformed action ids with a valid checksum are bad input (2), not a trace that no longer reproduces (1)', () => {
+    const f = tamper('ids.json', (t) => void (t.actionIds[2] = -1));
+    expect(usageErrorLine(mmcheck('replay', f))).toBe(`mmcheck: ${f}: malformed trace: actionIds must be a list of action numbers (whole numbers >= 0)`);
+    // as are steps and action ids that disagree (this was exit 1, "no longer reproduces", before issue 26)
+    const g = tamper('drop.json', (t) => void t.actionIds.pop());
+    expect(usageErrorLine(mmcheck('replay', g))).toBe(`mmcheck: ${g}: malformed trace: 4 steps but 3 action ids`);
+  });
+
+  it('replay of a trace that no longer reproduces does not claim the violation on stdout', () => {
+    const f = tamper('short2.json', (t) => void (t.actionIds.pop(), t.steps.pop()));
+    const r = mmcheck('replay', f);
+    expect(r.status).toBe(1);
+    expect(r.stdout).not.toContain('=> violates');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('  => does not reproduce: the final state no longer violates mutual-exclusion');
+  });
+
+  it.each([
     ['a changed state fingerprint', 'fp.json', (t: any) => void (t.steps[1].fp = '0000000000000001'), 'step 2 (check) reaches a different state than recorded'],
-    ['a dropped last action', 'drop.json', (t: any) => void t.actionIds.pop(), 'the trace records 4 steps but 3 action ids'],
     ['a dropped last step', 'short.json', (t: any) => void (t.actionIds.pop(), t.steps.pop()), 'the final state no longer violates mutual-exclusion'],
     ['a disabled action', 'disabled.json', (t: any) => void (t.actionIds[0] = 1), 'step 1 (set(proc=0)) is not enabled: the trace no longer reproduces'],
     ['an unknown property', 'prop.json', (t: any) => void (t.property = 'nope'), 'property nope does not exist in model mutex-broken'],
@@ -256,7 +315,8 @@ describe('bad input: exit 2, one line naming the problem', () => {
   it.each([
     [['check', '--model', 'nope'], "mmcheck: unknown model 'nope' (known: "],
     [['check', '--model', 'mutex', '--procs', 'x'], "option '--procs <n>' argument 'x' is invalid"],
-    [['check', '--model', 'mutex', '--procs', '0'], "option '--procs <n>' argument '0' is invalid"],
+    // one rule for counts: the model says what it takes (issue 25: not a CLI range of its own)
+    [['check', '--model', 'mutex', '--procs', '0'], 'mmcheck: --procs must be 1..16 for the mutex fixture, got 0'],
     [['check', '--model', 'mutex', '--procs', '17'], 'mmcheck: --procs must be 1..16 for the mutex fixture, got 17'],
     [['check', '--model', 'mutex', '--depth', '-1'], "option '--depth <n>' argument '-1' is invalid"],
     [['check', '--model', 'mutex', '--depth', '1.5'], "option '--depth <n>' argument '1.5' is invalid"],

@@ -107,7 +107,7 @@ describe('--predicate kvm_huge=FILE', () => {
   const abs = (f: string) => join(process.cwd(), FIX, f);
   it.each([
     ['throws.ts', (f: string) => `mmcheck: --predicate kvm_huge=${f} threw on F0[0]: no idea about subpage 0`],
-    ['syntax.ts', (f: string) => `mmcheck: --predicate kvm_huge=${f}: line 2: Expression expected.`],
+    ['syntax.ts', (f: string) => `mmcheck: --predicate kvm_huge=${f}: line 2: Unexpected "&&"`],
     ['no-function.ts', (f: string) => `mmcheck: --predicate kvm_huge=${f}: it exports no function (export default function (page: PageView): boolean { ... })`],
     ['not-boolean.js', (f: string) => `mmcheck: --predicate kvm_huge=${f} returned 1 on F0[0], not a boolean`],
     ['load-throws.ts', (f: string) => `mmcheck: --predicate kvm_huge=${f}: it threw while loading: SyntaxError: Expected property name or '}' in JSON at position 1`],

@@ -92,12 +92,12 @@ describe('run --matrix', () => {
     expect(xml.attrs.failures).toBe('1');
   });
 
-  it('a bounded cell passes and says so; with requireExhaustive it fails', () => {
+  it('a bounded cell passes and says so; with requireExhaustive it fails (exit 3: a cut, not a regression)', () => {
     const cut = { model: 'counters', bounds: [{ procs: 3 }], maxStates: 100, expect: { 'not-all-max': 'any' } };
     const f = matrix('bounded', { name: 'b', checks: [{ ...cut, name: 'loose' }, { ...cut, name: 'strict', requireExhaustive: true }] });
     const junit = join(dir, 'bounded.xml');
     const r = mmcheck('run', '-q', '--matrix', f, '--junit', junit);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(3);
     expect(r.stdout).toMatch(/^pass {2}loose\/procs=3 +bounded +100 /m);
     expect(r.stdout).toContain('FAIL cell strict/procs=3: search not exhaustive: state bound reached (--max-states 100)\n');
     expect(lines(r.stdout).at(-1)).toBe('result: 1 of 2 cells FAILED: strict/procs=3');

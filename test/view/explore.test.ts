@@ -15,6 +15,7 @@ import { formatAction, replay } from '../../src/checker/trace.js';
 import { Explorer } from '../../src/view/explore.js';
 import { mmcheck, REPO_ROOT, usageErrorLine } from '../helpers/cli.js';
 import { haveBrowser, launchBrowser } from '../helpers/browser.js';
+import { VERSION } from '../../src/version.js';
 
 const KIRILL = ['write(mm=0, addr=0)', 'fork(mm=0)', 'munmap(mm=0, range=[0..1])', 'munmap(mm=1, range=[2..3])', 'write(mm=1, addr=0)'];
 const model = createModel('thp', { era: 'v4.6' });
@@ -111,7 +112,10 @@ describe.skipIf(!haveBrowser)('mmcheck explore --era v4.6 in headless Chromium',
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
     await download.saveAs(file);
     const saved = JSON.parse(readFileSync(file, 'utf8'));
-    expect([saved.mmcheck, saved.version, saved.model, saved.config, saved.property, saved.actionIds]).toEqual(['trace', 1, 'thp', { era: 'v4.6' }, 'cow-reuse-thp-subpage', ids]);
+    // the trace file format of issue 26: the package version, the schema id, a checksum replay checks
+    expect([saved.mmcheck, saved.version, saved.schema, saved.model, saved.config, saved.property, saved.actionIds]).toEqual([
+      'trace', VERSION, 'urn:mmcheck:trace:2', 'thp', { era: 'v4.6' }, 'cow-reuse-thp-subpage', ids,
+    ]);
     expect(saved.final).toEqual(finalState());
     const r = mmcheck('replay', file);
     expect(r.status).toBe(0);

@@ -4,6 +4,7 @@
  * pick the level, install the EPT leaf.
  */
 import { UsageError } from '../../../../src/model.js';
+import { PredicateCallError, PredicateInterrupted } from '../../../../src/predicate/sandbox.js';
 import { CV } from '../../coverage.js';
 import type { Kern, PageRef } from '../../kern.js';
 import { PMD_HUGE, PMD_TABLE, ZERO_PAGE_ID } from '../../layout.js';
@@ -48,6 +49,8 @@ export class KvmMmu {
     try {
       v = src.fn(this.view);
     } catch (e) {
+      if (e instanceof PredicateInterrupted) throw e;
+      if (e instanceof PredicateCallError) throw new PredicateThrew(e.describe(`--predicate kvm_huge=${src.file ?? src.name}`, pageLabel(pg)));
       throw new PredicateThrew(`--predicate kvm_huge=${src.file ?? src.name} threw on ${pageLabel(pg)}: ${oneLine(e)}`);
     }
     if (typeof v !== 'boolean') throw new PredicateThrew(`--predicate kvm_huge=${src.file ?? src.name} returned ${JSON.stringify(v) ?? String(v)} on ${pageLabel(pg)}, not a boolean`);

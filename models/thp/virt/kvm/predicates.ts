@@ -6,11 +6,8 @@
  * mmu_lock, after mmu_notifier_retry said no invalidation ran since the
  * fault read mmu_notifier_seq.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
-import { runInThisContext } from 'node:vm';
 import { UsageError } from '../../../../src/model.js';
+import { loadPredicate, type HookSpec } from '../../../../src/predicate/sandbox.js';
 import type { Kern, PageRef } from '../../kern.js';
 import { PMD_HUGE } from '../../layout.js';
 import { page_mapcount, total_mapcount } from '../../mm/rmap.js';
@@ -65,57 +62,57 @@ export interface PredicateSource {
 /** Resolve `name` (a built-in variant) or `file` (a --predicate module). */
 export function resolvePredicate(spec: string, isFile: boolean): PredicateSource {
   if (!isFile) {
-    const fn = BUILTIN[spec];
+    const fn = Object.hasOwn(BUILTIN, spec) ? BUILTIN[spec] : undefined;
     if (!fn) throw new UsageError(`unknown kvm_huge predicate '${spec}' (built-in: ${Object.keys(BUILTIN).join(', ')}; or --predicate kvm_huge=FILE.ts)`);
     return { name: spec, fn };
   }
   return { name: spec, fn: loadPredicateFile(spec), file: spec };
 }
 
-const loaded = new Map<string, KvmHugePredicate>();
+/**
+ * The PageView as the sandbox sees it (src/predicate/sandbox.ts): its values
+ * as numbers, in this order, then subpage_mapcount(j) for every j of a THP.
+ */
+function encodePageView(p: PageView): string {
+  const thp = p.PageTransCompound();
+  let key = `${thp ? 1 : 0},${p.index},${p.HPAGE_PMD_NR},${p._mapcount},${p.compound_mapcount_raw},${p.PageAnon() ? 1 : 0},${p.PageDoubleMap() ? 1 : 0},${p.page_mapcount()},${p.total_mapcount()},${p.page_count()},${p.host_pmd_mapped() ? 1 : 0}`;
+  if (thp) for (let j = 0; j < p.HPAGE_PMD_NR; j++) key += `,${p.subpage_mapcount(j)}`;
+  return key;
+}
+
+/** The same accessors, rebuilt inside the sandbox from encodePageView's key (JavaScript source, run there). */
+const PAGE_VIEW_SOURCE = `(key) => {
+  const s = key.split(',').map(Number);
+  const thp = s[0] === 1, N = s[2], mc = s[3], cmc = s[4];
+  return Object.freeze({
+    index: s[1], HPAGE_PMD_NR: N, _mapcount: mc, compound_mapcount_raw: cmc,
+    PageTransCompound: () => thp,
+    PageAnon: () => s[5] === 1,
+    PageDoubleMap: () => s[6] === 1,
+    compound_mapcount: () => cmc + 1,
+    subpage_mapcount: (j) => {
+      if (!thp) return j === 0 ? mc : -1;
+      if (!Number.isInteger(j) || j < 0 || j >= N) throw new RangeError('subpage_mapcount(' + j + '): no such subpage (HPAGE_PMD_NR is ' + N + ')');
+      return s[11 + j];
+    },
+    page_mapcount: () => s[7],
+    total_mapcount: () => s[8],
+    page_count: () => s[9],
+    host_pmd_mapped: () => s[10] === 1,
+  });
+}`;
+
+/** The kvm_huge hook for the sandboxed loader. */
+export const KVM_HUGE_HOOK: HookSpec<PageView> = { hook: 'kvm_huge', viewName: 'PageView', encode: encodePageView, viewSource: PAGE_VIEW_SOURCE };
 
 /**
  * Load a predicate module (TypeScript or JavaScript; its default export, or
- * an export named kvm_huge, is the function). It is transpiled to CommonJS and
- * run synchronously, so worker threads load it the same way when they rebuild
- * the model. Relative requires resolve from the file's folder.
+ * an export named kvm_huge, is the function), contained in a sandbox of its
+ * own (src/predicate/sandbox.ts says what it can and cannot do). Worker
+ * threads load it the same way when they rebuild the model.
  */
 export function loadPredicateFile(file: string): KvmHugePredicate {
-  const path = resolve(file);
-  const hit = loaded.get(path);
-  if (hit) return hit;
-  const fail = (why: string): never => {
-    throw new UsageError(`--predicate kvm_huge=${file}: ${why}`);
-  };
-  let src = '';
-  try {
-    src = readFileSync(path, 'utf8');
-  } catch (e) {
-    fail(`cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const req = createRequire(path);
-  const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
-  const out = ts.transpileModule(src, {
-    fileName: path,
-    reportDiagnostics: true,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  const diag = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
-  if (diag) {
-    const where = diag.file && diag.start !== undefined ? diag.file.getLineAndCharacterOfPosition(diag.start) : null;
-    fail(`${where ? `line ${where.line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(diag.messageText, ' ')}`);
-  }
-  const mod: { exports: Record<string, unknown> } = { exports: {} };
-  try {
-    const wrapper = runInThisContext(`(function (exports, require, module, __filename, __dirname) {${out.outputText}\n})`, { filename: path });
-    wrapper(mod.exports, req, mod, path, dirname(path));
-  } catch (e) {
-    fail(`it threw while loading: ${oneLine(e)}`);
-  }
-  const fn = (mod.exports.default ?? mod.exports.kvm_huge ?? (typeof mod.exports === 'function' ? mod.exports : undefined)) as unknown;
-  if (typeof fn !== 'function') fail('it exports no function (export default function (page: PageView): boolean { ... })');
-  loaded.set(path, fn as KvmHugePredicate);
-  return fn as KvmHugePredicate;
+  return loadPredicate(KVM_HUGE_HOOK, file);
 }
 
 export function oneLine(e: unknown): string {
